@@ -1,0 +1,561 @@
+"""Shared estimator code: parameters, input checks and the training loops.
+
+The estimator side of skbpnet.  It validates inputs with scikit-learn's
+helpers, turns targets into a matrix ``Y``, builds a :class:`~skbpnet._network.Network`
+and drives it with a stochastic optimizer or L-BFGS.  The fitted state is plain
+arrays (``coefs_``, ``intercepts_``) and builtins; the network is rebuilt from
+them whenever it is needed, so estimators pickle small and predict without
+shared work arrays.
+"""
+
+import time
+import warnings
+
+import numpy as np
+import scipy.optimize
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._network import Network, build_layers, forward
+from ._optimizers import SGD, Adam
+from ._params import STOCHASTIC_SOLVERS, validate_params
+
+#: Rows per chunk when scoring a validation set by index (bounds memory).
+_CHUNK = 2048
+
+
+def _stochastic_only(est):
+    if est.solver not in STOCHASTIC_SOLVERS:
+        raise AttributeError(
+            f"partial_fit is only available for stochastic solvers ('sgd', 'adam'); "
+            f"solver={est.solver!r} is not stochastic."
+        )
+    return True
+
+
+class BaseBP(BaseEstimator):
+    """Base class of :class:`BPClassifier` and :class:`BPRegressor`.
+
+    Subclasses define ``_loss_name(Y)`` (which loss to train), ``_encode_y``
+    (targets to a float matrix) and ``_validation_score`` (early stopping).
+    """
+
+    _y_numeric = False
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        activation="relu",
+        maxout_pieces=2,
+        init="auto",
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=1e-3,
+        decay_rate=0.96,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        dropout=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        max_fun=15000,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.maxout_pieces = maxout_pieces
+        self.init = init
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.decay_rate = decay_rate
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.dropout = dropout
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.max_fun = max_fun
+
+    # ------------------------------------------------------------------ tags
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    # ----------------------------------------------------------------- input
+    def _validate_X(self, X, reset):
+        return validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=reset,
+        )
+
+    def _validate_fit_data(self, X, y, sample_weight, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=self._y_numeric,
+            reset=reset,
+        )
+        if sp.issparse(X):
+            # Row batches are gathered by index: CSR makes that cheap.
+            X = X.tocsr()
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+            if not sample_weight.sum() > 0:
+                raise ValueError(
+                    "sample_weight sums to zero: at least one sample needs a "
+                    "positive weight."
+                )
+        return X, y, sample_weight
+
+    # -------------------------------------------------------------- training
+    def _network(self, config, dtype, n_features, n_outputs, loss):
+        return Network(
+            n_features,
+            config["hidden_layer_sizes"],
+            config["activations"],
+            n_outputs,
+            loss,
+            maxout_pieces=self.maxout_pieces,
+            dropout=config["dropout"],
+            dtype=dtype,
+        )
+
+    def _prepare(self, X, y, sample_weight, incremental, classes=None):
+        """Validate everything and return ``(net, X, Y, sample_weight)``.
+
+        Builds the network, initialised afresh or loaded from the fitted
+        ``coefs_`` (warm start, partial_fit).  Also used by ``gradient_check``.
+        """
+        config = validate_params(self)
+        fresh = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, reset=fresh)
+        Y, sample_weight = self._encode_y(y, sample_weight, fresh, classes, incremental)
+        Y = np.asarray(Y, dtype=X.dtype)
+        loss = self._loss_name(Y)
+        n_outputs = Y.shape[1]
+        if fresh:
+            self._random_state = check_random_state(self.random_state)
+            net = self._network(config, X.dtype, X.shape[1], n_outputs, loss)
+            net.initialize(self.init, self._random_state)
+            self._set_structure(config, n_outputs, net)
+            self._reset_history()
+        else:
+            self._check_structure(config, n_outputs)
+            net = self._network(config, X.dtype, X.shape[1], n_outputs, loss)
+            net.set_weights(self.coefs_, self.intercepts_)
+        self._config = config
+        return net, X, Y, sample_weight
+
+    def _set_structure(self, config, n_outputs, net):
+        # The architecture predict needs, frozen at fit time so that a later
+        # set_params cannot change what a fitted model computes.
+        self._fitted_layers = {
+            "hidden_layer_sizes": config["hidden_layer_sizes"],
+            "activations": tuple(config["activations"]),
+            "maxout_pieces": self.maxout_pieces,
+        }
+        self.n_outputs_ = n_outputs
+        self.n_layers_ = len(config["hidden_layer_sizes"]) + 2
+        self.out_activation_ = net.loss.out_activation
+        self.coefs_, self.intercepts_ = net.get_weights()
+
+    def _check_structure(self, config, n_outputs):
+        shapes = [W.shape for W in self.coefs_]
+        expected = Network(
+            self.n_features_in_,
+            config["hidden_layer_sizes"],
+            config["activations"],
+            n_outputs,
+            "squared_error",
+            self.maxout_pieces,
+        ).shapes
+        if shapes != expected:
+            raise ValueError(
+                "The network's shape changed since the last fit (hidden_layer_sizes, "
+                "activation, maxout_pieces or the number of outputs): the fitted "
+                f"weights have shapes {shapes}, the parameters ask for {expected}. "
+                "Set warm_start=False or refit from scratch."
+            )
+
+    def _reset_history(self):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.gradient_norms_ = np.empty((0, self.n_layers_ - 1))
+        self._no_improvement_count = 0
+        self.best_loss_ = np.inf
+        self.validation_scores_ = None
+        self.best_validation_score_ = None
+        if self.early_stopping:
+            self.best_loss_ = None
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+        net, X, Y, sample_weight = self._prepare(X, y, sample_weight, incremental, classes)
+        if self.solver == "lbfgs":
+            self._fit_lbfgs(net, X, Y, sample_weight)
+        else:
+            self._fit_stochastic(net, X, Y, sample_weight, incremental)
+        self.coefs_, self.intercepts_ = net.get_weights()
+        return self
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. float32 input trains in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; ``None`` weighs every sample equally.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    # -- L-BFGS -------------------------------------------------------------
+    def _fit_lbfgs(self, net, X, Y, sample_weight):
+        s, total = _normalised_weights(sample_weight, X.shape[0], X.dtype)
+        l2 = self.alpha / total
+        last = {}
+
+        def objective(x):
+            net.params[...] = x
+            loss = net.loss_grad(X, Y, s, l2) + l2 * net.penalty()
+            last["norms"] = net.gradient_norms()
+            return loss, net.grad.astype(np.float64)
+
+        losses, norms = [], []
+
+        def record(intermediate_result):
+            losses.append(float(intermediate_result.fun))
+            norms.append(last["norms"])
+            if self.verbose:
+                print(f"Iteration {len(losses)}, loss = {losses[-1]:.8f}")
+
+        result = scipy.optimize.minimize(
+            objective,
+            net.params.astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            callback=record,
+            options={
+                "maxiter": self.max_iter,
+                "maxfun": self.max_fun,
+                "gtol": self.tol,
+                "ftol": self.tol,
+            },
+        )
+        net.params[...] = result.x
+        self.n_iter_ = int(result.nit)
+        self.loss_ = float(result.fun)
+        self.loss_curve_ = list(self.loss_curve_) + losses
+        self.best_loss_ = min([self.loss_] + losses)
+        if norms:
+            self.gradient_norms_ = np.vstack([self.gradient_norms_, np.array(norms)])
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {self.n_iter_} iterations "
+                f"(status={result.status}): {result.message}. Increase max_iter "
+                "or max_fun, or scale the data.",
+                ConvergenceWarning,
+            )
+
+    # -- SGD / Adam -----------------------------------------------------------
+    def _make_optimizer(self, net):
+        if self.solver == "sgd":
+            return SGD(
+                net.n_params,
+                net.dtype,
+                self.learning_rate_init,
+                self.momentum,
+                self.nesterovs_momentum,
+            )
+        return Adam(
+            net.n_params,
+            net.dtype,
+            self.learning_rate_init,
+            self.beta_1,
+            self.beta_2,
+            self.epsilon,
+        )
+
+    def _fit_stochastic(self, net, X, Y, sample_weight, incremental):
+        optimizer = getattr(self, "_optimizer", None)
+        if (
+            optimizer is None
+            or not incremental
+            or optimizer.velocity_size() != net.n_params
+        ):
+            optimizer = self._optimizer = _OptimizerState(self._make_optimizer(net))
+        rng = self._random_state
+        early_stopping = self.early_stopping and not incremental
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+
+        n = X.shape[0]
+        if early_stopping:
+            train_idx, val_idx = self._split_validation(Y, rng)
+        else:
+            train_idx, val_idx = np.arange(n), None
+        n_train = train_idx.shape[0]
+        sw_train = None if sample_weight is None else sample_weight[train_idx]
+        total = float(n_train if sw_train is None else sw_train.sum())
+        l2 = self.alpha / total
+        batch_size = _batch_size(self.batch_size, n_train)
+        dropout_rng = rng if any(self._config["dropout"]) else None
+        gather = _BatchGatherer(X, batch_size)
+        start_time = time.time()
+        max_epochs = 1 if incremental else self.max_iter
+
+        try:
+            self.n_iter_ = 0
+            for _ in range(max_epochs):
+                order = train_idx.copy()
+                if self.shuffle:
+                    rng.shuffle(order)
+                contiguous = not self.shuffle and val_idx is None
+                accumulated = 0.0
+                norms = np.zeros(len(net.coefs))
+                n_batches = 0
+                for batch in gen_batches(n_train, batch_size):
+                    idx = batch if contiguous else order[batch]
+                    Y_b = Y[idx]
+                    if sw_train is None:
+                        s = 1.0 / Y_b.shape[0]
+                        weight = Y_b.shape[0]
+                    else:
+                        sw_b = sample_weight[idx]
+                        weight = float(sw_b.sum())
+                        if weight == 0:
+                            continue  # rows of zero weight carry no information
+                        s = sw_b / weight
+                    X_b = gather(idx)
+                    batch_loss = net.loss_grad(X_b, Y_b, s, l2, rng=dropout_rng)
+                    norms += net.gradient_norms()
+                    n_batches += 1
+                    optimizer.step(net.params, net.grad)
+                    accumulated += batch_loss * weight
+
+                self.n_iter_ += 1
+                self.t_ += n_train
+                optimizer.epoch += 1
+                self.loss_ = accumulated / total + l2 * net.penalty()
+                self.loss_curve_.append(self.loss_)
+                self.gradient_norms_ = np.vstack(
+                    [self.gradient_norms_, norms / max(n_batches, 1)]
+                )
+                if early_stopping:
+                    score = self._score_indices(net, X, Y, sample_weight, val_idx)
+                    self.validation_scores_.append(score)
+                self._update_no_improvement(net, early_stopping)
+                if self.verbose:
+                    self._print_progress(start_time, early_stopping)
+                stop = self._schedule(optimizer)
+                if stop:
+                    break
+            else:
+                if not incremental:
+                    warnings.warn(
+                        f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                    )
+        except KeyboardInterrupt:
+            warnings.warn(
+                "Training interrupted by user (KeyboardInterrupt): the estimator is "
+                "fitted with the weights it had"
+                + (" at its best validation score." if early_stopping else ".")
+            )
+        if early_stopping and getattr(self, "_best_weights", None) is not None:
+            net.set_weights(*self._best_weights)
+        self._best_weights = None
+
+    def _split_validation(self, Y, rng):
+        n = Y.shape[0]
+        stratify = self._stratify(Y)
+        train_idx, val_idx = train_test_split(
+            np.arange(n),
+            test_size=self.validation_fraction,
+            random_state=rng,
+            stratify=stratify,
+        )
+        if val_idx.shape[0] < 2:
+            raise ValueError(
+                f"The validation set has {val_idx.shape[0]} sample(s): increase "
+                "validation_fraction or give more data for early_stopping."
+            )
+        return train_idx, val_idx
+
+    def _stratify(self, Y):
+        return None
+
+    def _score_indices(self, net, X, Y, sample_weight, idx):
+        """Validation score on rows ``idx``, predicted chunk by chunk."""
+        outputs = [
+            net.predict(X[idx[chunk]]) for chunk in gen_batches(idx.shape[0], _CHUNK)
+        ]
+        Y_pred = np.vstack(outputs)
+        sw = None if sample_weight is None else sample_weight[idx]
+        return float(self._validation_score(Y[idx], Y_pred, sw))
+
+    def _update_no_improvement(self, net, early_stopping):
+        if early_stopping:
+            score = self.validation_scores_[-1]
+            if score < self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_weights = net.get_weights()
+        else:
+            loss = self.loss_curve_[-1]
+            if loss > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if loss < self.best_loss_:
+                self.best_loss_ = loss
+
+    def _schedule(self, optimizer):
+        """Update the learning rate after an epoch; return True to stop."""
+        opt = optimizer.optimizer
+        if self.learning_rate == "exponential":
+            opt.learning_rate = self.learning_rate_init * self.decay_rate**optimizer.epoch
+        elif self.solver == "sgd" and self.learning_rate == "invscaling":
+            opt.learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
+        if self._no_improvement_count <= self.n_iter_no_change:
+            return False
+        if (
+            self.solver == "sgd"
+            and self.learning_rate == "adaptive"
+            and opt.learning_rate > 1e-6
+        ):
+            opt.learning_rate /= 5.0
+            self._no_improvement_count = 0
+            if self.verbose:
+                print(f"Setting learning rate to {opt.learning_rate:f}")
+            return False
+        if self.verbose:
+            what = "Validation score" if self.early_stopping else "Training loss"
+            print(
+                f"{what} did not improve more than tol={self.tol} for "
+                f"{self.n_iter_no_change} consecutive epochs. Stopping."
+            )
+        return True
+
+    def _print_progress(self, start_time, early_stopping):
+        line = f"Epoch {self.n_iter_}, loss = {self.loss_:.8f}"
+        if early_stopping:
+            line += f", validation score = {self.validation_scores_[-1]:.6f}"
+        line += f", elapsed = {time.time() - start_time:.2f}s"
+        print(line)
+
+    # ------------------------------------------------------------ prediction
+    def _forward(self, X):
+        """Validate ``X`` and return the raw outputs of the fitted network."""
+        check_is_fitted(self, "coefs_")
+        X = self._validate_X(X, reset=False)
+        layers = build_layers(
+            self._fitted_layers["hidden_layer_sizes"],
+            self._fitted_layers["activations"],
+            self.n_outputs_,
+            self._fitted_layers["maxout_pieces"],
+        )
+        return forward(layers, X, self.coefs_, self.intercepts_)
+
+
+def _normalised_weights(sample_weight, n, dtype):
+    """Per-sample weights summing to one, and the total weight."""
+    if sample_weight is None:
+        return 1.0 / n, float(n)
+    total = float(sample_weight.sum())
+    return (sample_weight / total).astype(dtype, copy=False), total
+
+
+def _batch_size(batch_size, n_samples):
+    if batch_size == "auto":
+        return min(200, n_samples)
+    return min(int(batch_size), n_samples)
+
+
+class _OptimizerState:
+    """An optimizer with the epoch counter the learning-rate schedule needs."""
+
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.epoch = 0
+
+    def step(self, params, grad):
+        self.optimizer.step(params, grad)
+
+    def velocity_size(self):
+        opt = self.optimizer
+        return (opt.velocity if isinstance(opt, SGD) else opt.m).shape[0]
+
+
+class _BatchGatherer:
+    """Gather rows of ``X`` into one reused buffer (no allocation per batch).
+
+    Slices of a dense array are returned as views; index arrays are gathered
+    with ``np.take(..., out=)``.  Sparse matrices are indexed normally.
+    """
+
+    def __init__(self, X, batch_size):
+        self.X = X
+        self.dense = not sp.issparse(X)
+        if self.dense:
+            self.buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+
+    def __call__(self, idx):
+        if isinstance(idx, slice) or not self.dense:
+            return self.X[idx]
+        out = self.buffer[: idx.shape[0]]
+        np.take(self.X, idx, axis=0, out=out)
+        return out

@@ -1,0 +1,329 @@
+"""BPClassifier: a backpropagation network for classification."""
+
+import numpy as np
+from scipy.special import log_expit, log_softmax
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from ._base import BaseBP, _stochastic_only
+from ._docstrings import ATTRIBUTES, PARAMETERS
+from ._losses import LOSSES
+
+
+class BPClassifier(ClassifierMixin, BaseBP):
+    __doc__ = f"""Backpropagation neural-network classifier.
+
+    A feed-forward network trained by backpropagation. Binary and multilabel
+    targets use sigmoid outputs with the log loss, multiclass targets a softmax
+    output with cross-entropy. With ``hidden_layer_sizes=()`` and
+    ``solver='lbfgs'`` it is exactly (multinomial) logistic regression with
+    ``C = 1 / alpha``.
+
+    Parameters
+    ----------
+{PARAMETERS}
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights per class that multiply the sample weights: a dict ``label ->
+        weight``, or 'balanced' for ``n_samples / (n_classes * count)``.
+        Single-label targets only.
+
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray
+        Class labels.
+
+{ATTRIBUTES}
+
+    See Also
+    --------
+    BPRegressor : The regression counterpart.
+    sklearn.neural_network.MLPClassifier : scikit-learn's network, whose
+        parameters these mirror.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_moons
+    >>> from skbpnet import BPClassifier
+    >>> X, y = make_moons(n_samples=200, noise=0.1, random_state=0)
+    >>> clf = BPClassifier(hidden_layer_sizes=(16,), max_iter=500,
+    ...                    learning_rate_init=0.01, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3]).tolist()
+    [1, 1, 1]
+    >>> clf.score(X, y) > 0.95
+    True
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        activation="relu",
+        maxout_pieces=2,
+        init="auto",
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=1e-3,
+        decay_rate=0.96,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        dropout=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        max_fun=15000,
+        class_weight=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes,
+            activation=activation,
+            maxout_pieces=maxout_pieces,
+            init=init,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            decay_rate=decay_rate,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            dropout=dropout,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            max_fun=max_fun,
+        )
+        self.class_weight = class_weight
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    # ------------------------------------------------------------- targets
+    def _encode_y(self, y, sample_weight, fresh, classes, incremental):
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        target_type = type_of_target(y, input_name="y")
+        if target_type not in ("binary", "multiclass", "multilabel-indicator"):
+            raise ValueError(
+                f"Unknown label type: y is {target_type!r}; BPClassifier needs "
+                "binary, multiclass or multilabel-indicator targets (use "
+                "BPRegressor for continuous targets)."
+            )
+        if fresh:
+            self._label_binarizer = LabelBinarizer()
+            if incremental:
+                if classes is None:
+                    raise ValueError(
+                        "classes must be passed on the first call to partial_fit."
+                    )
+                self._label_binarizer.fit(classes)
+            else:
+                self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+            if (
+                len(self.classes_) < 2
+                and self._label_binarizer.y_type_ != "multilabel-indicator"
+            ):
+                raise ValueError(
+                    "The number of classes has to be at least 2 to train a "
+                    f"classifier; got 1 class: {self.classes_.tolist()}."
+                )
+        elif classes is not None and not np.array_equal(
+            np.asarray(classes), np.asarray(self.classes_)
+        ):
+            raise ValueError(
+                f"classes={classes!r} is not the same as on the first call to "
+                f"partial_fit, which was {self.classes_!r}."
+            )
+        if target_type != "multilabel-indicator":
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if unseen.size:
+                raise ValueError(
+                    f"y contains labels {unseen.tolist()} not in classes_ "
+                    f"{self.classes_.tolist()}; pass every class to the first "
+                    "partial_fit (classes=...)."
+                )
+        elif self._label_binarizer.y_type_ != "multilabel-indicator":
+            raise ValueError("y is multilabel-indicator but the model was fitted on labels.")
+        Y = self._label_binarizer.transform(y)
+        sample_weight = self._apply_class_weight(y, sample_weight, target_type, incremental)
+        return Y, sample_weight
+
+    def _apply_class_weight(self, y, sample_weight, target_type, incremental):
+        cw = self.class_weight
+        if cw is None:
+            return sample_weight
+        if not (isinstance(cw, dict) or (isinstance(cw, str) and cw == "balanced")):
+            raise ValueError(
+                f"class_weight must be None, 'balanced' or a dict label -> weight; "
+                f"got {cw!r}."
+            )
+        if target_type == "multilabel-indicator":
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        if incremental and cw == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: one batch "
+                "does not know the class frequencies. Pass a dict, e.g. from "
+                "sklearn.utils.class_weight.compute_class_weight."
+            )
+        weights = compute_sample_weight(cw, y)
+        if sample_weight is not None:
+            weights = weights * sample_weight
+        return weights
+
+    def _loss_name(self, Y):
+        if Y.shape[1] > 1 and self._label_binarizer.y_type_ == "multiclass":
+            return "softmax_cross_entropy"
+        return "binary_log_loss"
+
+    def _stratify(self, Y):
+        # Stratify single-label targets so every class reaches the validation set.
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return None
+        return Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
+
+    def _validation_score(self, Y_true, P, sample_weight):
+        return accuracy_score(Y_true, self._indicator(P), sample_weight=sample_weight)
+
+    def _indicator(self, P):
+        if self._label_binarizer.y_type_ == "multiclass":
+            out = np.zeros_like(P)
+            out[np.arange(P.shape[0]), P.argmax(axis=1)] = 1
+            return out
+        return (P > 0.5).astype(P.dtype)
+
+    # ----------------------------------------------------------------- API
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. float32 input trains in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multilabel indicator matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights; multiplied by ``class_weight``.
+
+        Returns
+        -------
+        self : BPClassifier
+            The fitted classifier.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(_stochastic_only)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train one epoch over the given batch.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All classes that will ever appear; required on the first call.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : BPClassifier
+            The updated classifier.
+        """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted labels (indicator matrix for multilabel targets).
+        """
+        P = self._probabilities(X)
+        if self._label_binarizer.y_type_ == "binary":
+            P = P.ravel()
+        return self._label_binarizer.inverse_transform(P)
+
+    def _probabilities(self, X):
+        check_is_fitted(self)
+        return LOSSES[self._loss_key()].inverse_link(self._forward(X))
+
+    def _loss_key(self):
+        return (
+            "softmax_cross_entropy"
+            if self.out_activation_ == "softmax"
+            else "binary_log_loss"
+        )
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_``; for multilabel
+            targets, the probability of each label.
+        """
+        P = self._probabilities(X)
+        if self._label_binarizer.y_type_ == "binary":
+            return np.hstack([1 - P, P])
+        return P
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, computed stably from logits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        Z = self._forward(X)
+        if self.out_activation_ == "softmax":
+            return log_softmax(Z, axis=1)
+        if self._label_binarizer.y_type_ == "binary":
+            return np.hstack([log_expit(-Z), log_expit(Z)])
+        return log_expit(Z)

@@ -1,0 +1,154 @@
+"""Losses paired with their output activation (canonical links).
+
+Each loss works on the raw output-layer values ``Z`` (logits for the
+classifiers) rather than on probabilities, which keeps it finite: the log loss
+of a sigmoid output is ``softplus(z) - y z`` and softmax cross-entropy is
+``logsumexp(z) - z_y``, so ``log(0)`` can never occur.  With a canonical link
+the output delta is simply
+
+.. math::
+
+    \\delta^{(L)} = s \\odot (g^{-1}(Z) - Y),
+
+where ``s`` holds the per-sample weights normalised to sum to one (the squared
+error divides by the number of outputs as well, because scikit-learn's squared
+error averages over them).
+
+This module imports NumPy and SciPy only.
+"""
+
+import numpy as np
+from scipy.special import expit, logsumexp, xlogy
+
+
+def _weighted_sum(per_sample, s):
+    """Sum of ``per_sample`` weighted by ``s`` (an array or a scalar)."""
+    if np.ndim(s) == 0:
+        return float(per_sample.sum() * s)
+    return float(per_sample @ s)
+
+
+def _scale_rows(delta, s):
+    if np.ndim(s) == 0:
+        delta *= s
+    else:
+        delta *= s[:, None]
+    return delta
+
+
+class _Loss:
+    """A loss and its output activation.
+
+    Subclasses define ``inverse_link`` (in place) and ``per_sample`` (the loss
+    of each row from raw outputs).  ``value_and_delta`` combines them.
+    """
+
+    name = None
+    out_activation = None
+    #: Extra factor on the output delta (1 / n_outputs for the squared error).
+    averages_outputs = False
+
+    def inverse_link(self, Z):
+        raise NotImplementedError
+
+    def per_sample(self, Z, Y):
+        raise NotImplementedError
+
+    def value_and_delta(self, Z, Y, s, delta, compute_loss=True):
+        """Weighted loss and output delta.
+
+        Parameters
+        ----------
+        Z : ndarray of shape (n_samples, n_outputs)
+            Raw outputs of the last (linear) layer; left unchanged.
+        Y : ndarray of shape (n_samples, n_outputs)
+            Targets (one-hot / indicator for the classifiers).
+        s : float or ndarray of shape (n_samples,)
+            Sample weights normalised to sum to one over the batch.
+        delta : ndarray of shape (n_samples, n_outputs)
+            Output buffer for :math:`\\partial L / \\partial Z`.
+        compute_loss : bool, default=True
+            Whether to evaluate the loss value (the delta is always computed).
+
+        Returns
+        -------
+        loss : float or None
+        """
+        loss = _weighted_sum(self.per_sample(Z, Y), s) if compute_loss else None
+        np.copyto(delta, Z)
+        self.inverse_link(delta)
+        delta -= Y
+        if self.averages_outputs:
+            delta /= Z.shape[1]
+        _scale_rows(delta, s)
+        return loss
+
+
+class BinaryLogLoss(_Loss):
+    """Log loss of independent sigmoid outputs (binary and multilabel)."""
+
+    name = "log_loss"
+    out_activation = "logistic"
+
+    def inverse_link(self, Z):
+        return expit(Z, out=Z)
+
+    def per_sample(self, Z, Y):
+        # -[y log p + (1-y) log(1-p)] with p = sigmoid(z) is softplus(z) - y z.
+        return (np.logaddexp(0, Z) - Y * Z).sum(axis=1)
+
+
+class SoftmaxCrossEntropy(_Loss):
+    """Cross-entropy of a softmax output against one-hot targets."""
+
+    name = "log_loss"
+    out_activation = "softmax"
+
+    def inverse_link(self, Z):
+        Z -= Z.max(axis=1, keepdims=True)
+        np.exp(Z, out=Z)
+        Z /= Z.sum(axis=1, keepdims=True)
+        return Z
+
+    def per_sample(self, Z, Y):
+        return logsumexp(Z, axis=1) - (Y * Z).sum(axis=1)
+
+
+class SquaredError(_Loss):
+    """Half the squared residual, averaged over the outputs (as scikit-learn)."""
+
+    name = "squared_error"
+    out_activation = "identity"
+    averages_outputs = True
+
+    def inverse_link(self, Z):
+        return Z
+
+    def per_sample(self, Z, Y):
+        R = Z - Y
+        return 0.5 * np.einsum("ij,ij->i", R, R) / Z.shape[1]
+
+
+class PoissonLoss(_Loss):
+    """Poisson deviance with a log link, summed over the outputs.
+
+    The per-sample value is ``y log(y / mu) - y + mu`` with ``mu = exp(z)``, so
+    a perfect fit has zero loss, as in scikit-learn.
+    """
+
+    name = "poisson"
+    out_activation = "exp"
+
+    def inverse_link(self, Z):
+        return np.exp(Z, out=Z)
+
+    def per_sample(self, Z, Y):
+        return (np.exp(Z) - Y * Z + xlogy(Y, Y) - Y).sum(axis=1)
+
+
+LOSSES = {
+    "binary_log_loss": BinaryLogLoss(),
+    "softmax_cross_entropy": SoftmaxCrossEntropy(),
+    "squared_error": SquaredError(),
+    "poisson": PoissonLoss(),
+}

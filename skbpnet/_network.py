@@ -1,0 +1,262 @@
+"""The backpropagation engine: a layered network on one flat parameter vector.
+
+Notation (the chapter's): layer ``l`` computes ``Z_l = A_{l-1} W_l + b_l`` and
+``A_l = f_l(Z_l)``; ``A_0 = X`` (the input layer does nothing) and the output
+layer is linear, its link being part of the loss.  Backpropagation is the chain
+rule run backwards:
+
+.. math::
+
+    \\delta_L = s \\odot (g^{-1}(Z_L) - Y), \\qquad
+    \\frac{\\partial J}{\\partial W_l} = A_{l-1}^T \\delta_l + \\lambda W_l, \\qquad
+    \\frac{\\partial J}{\\partial b_l} = \\mathbf{1}^T \\delta_l, \\qquad
+    \\delta_{l-1} = (\\delta_l W_l^T) \\odot f'_{l-1}(Z_{l-1}),
+
+with ``s`` the normalised sample weights and ``lambda = alpha / total weight``.
+
+Every weight and bias is a view into one flat vector ``params`` and every
+gradient a view into ``grad``; optimizers and L-BFGS act on the flat vectors.
+Work arrays are allocated once per batch size and reused.
+
+This module imports NumPy and SciPy only, never scikit-learn.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._initializers import resolve_initializer
+from ._layers import Dense, make_layer
+from ._losses import LOSSES
+
+
+def build_layers(hidden_layer_sizes, activations, n_outputs, maxout_pieces=2):
+    """Hidden layer objects followed by the linear output layer."""
+    layers = [
+        make_layer(units, act, maxout_pieces)
+        for units, act in zip(hidden_layer_sizes, activations)
+    ]
+    layers.append(Dense(n_outputs, "identity"))
+    return layers
+
+
+def forward(layers, X, coefs, intercepts):
+    """Raw outputs ``Z_L`` of a network given as layers and weight lists.
+
+    It allocates its own arrays (no shared work buffers), so concurrent calls
+    on one fitted model are safe.
+    """
+    A = X
+    for layer, W, b in zip(layers, coefs, intercepts):
+        Z = A @ W
+        Z += b
+        A = layer.activate(Z, None)
+    return A
+
+
+class Network:
+    """A feed-forward network with flat parameter and gradient buffers.
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the input layer.
+    hidden_layer_sizes : sequence of int
+        Units per hidden layer.
+    activations : sequence of str
+        One canonical activation name per hidden layer (``'maxout'`` included).
+    n_outputs : int
+        Width of the (linear) output layer.
+    loss : str
+        A key of :data:`skbpnet._losses.LOSSES`.
+    maxout_pieces : int, default=2
+        Pieces per maxout unit.
+    dropout : sequence of float, optional
+        Drop probability per hidden layer (training only).
+    dtype : dtype, default=np.float64
+    """
+
+    def __init__(
+        self,
+        n_features,
+        hidden_layer_sizes,
+        activations,
+        n_outputs,
+        loss,
+        maxout_pieces=2,
+        dropout=None,
+        dtype=np.float64,
+    ):
+        self.dtype = np.dtype(dtype)
+        self.loss = LOSSES[loss]
+        self.layers = build_layers(
+            hidden_layer_sizes, activations, n_outputs, maxout_pieces
+        )
+        self.dropout = list(dropout) if dropout is not None else []
+        self.dropout += [0.0] * (len(self.layers) - 1 - len(self.dropout))
+
+        fan_ins = [n_features] + [layer.units for layer in self.layers[:-1]]
+        self.shapes = [(fi, layer.n_cols) for fi, layer in zip(fan_ins, self.layers)]
+        sizes = [fi * fo + fo for fi, fo in self.shapes]
+        self.n_params = int(sum(sizes))
+        self.params = np.zeros(self.n_params, dtype=self.dtype)
+        self.grad = np.zeros(self.n_params, dtype=self.dtype)
+        self.coefs, self.intercepts = self._views(self.params)
+        self.grad_coefs, self.grad_intercepts = self._views(self.grad)
+        self._n_buffer = 0
+
+    def _views(self, flat):
+        coefs, intercepts, start = [], [], 0
+        for fan_in, fan_out in self.shapes:
+            stop = start + fan_in * fan_out
+            coefs.append(flat[start:stop].reshape(fan_in, fan_out))
+            intercepts.append(flat[stop : stop + fan_out])
+            start = stop + fan_out
+        return coefs, intercepts
+
+    # ------------------------------------------------------------------ state
+    def initialize(self, init, rng):
+        """Draw every weight matrix with ``init`` and zero the biases.
+
+        ``init`` is called once per weight matrix, in layer order, output layer
+        last, as ``init(fan_in, fan_out, rng, dtype)``.
+        """
+        for layer, (fan_in, fan_out), W, b in zip(
+            self.layers, self.shapes, self.coefs, self.intercepts
+        ):
+            activation = None if layer is self.layers[-1] else layer.activation
+            initializer = resolve_initializer(init, activation)
+            values = np.asarray(initializer(fan_in, fan_out, rng, self.dtype))
+            if values.shape != (fan_in, fan_out):
+                raise ValueError(
+                    f"init returned an array of shape {values.shape}; expected "
+                    f"(fan_in, fan_out) = {(fan_in, fan_out)}."
+                )
+            if not np.all(np.isfinite(values)):
+                raise ValueError("init returned non-finite weights.")
+            W[...] = values
+            b.fill(0)
+
+    def set_weights(self, coefs, intercepts):
+        """Copy lists of weight matrices and bias vectors into ``params``."""
+        for W, b, W_new, b_new in zip(self.coefs, self.intercepts, coefs, intercepts):
+            W[...] = W_new
+            b[...] = b_new
+
+    def get_weights(self):
+        """Return independent copies of the weights and biases."""
+        return [W.copy() for W in self.coefs], [b.copy() for b in self.intercepts]
+
+    def penalty(self):
+        """Half the sum of squared weights (biases excluded)."""
+        return 0.5 * sum(float(np.dot(W.ravel(), W.ravel())) for W in self.coefs)
+
+    # ------------------------------------------------------------- prediction
+    def predict(self, X):
+        """Outputs after the loss's inverse link, without the work arrays."""
+        raw = forward(self.layers, X, self.coefs, self.intercepts)
+        return self.loss.inverse_link(raw)
+
+    # --------------------------------------------------------------- training
+    def _ensure_buffers(self, n):
+        if n <= self._n_buffer:
+            return
+        dt = self.dtype
+        self._Z = [np.empty((n, layer.n_cols), dtype=dt) for layer in self.layers]
+        self._dA = [np.empty((n, layer.units), dtype=dt) for layer in self.layers[:-1]]
+        self._drop = [
+            (np.empty((n, layer.units), dtype=dt), np.empty((n, layer.units), dtype=dt))
+            if p > 0
+            else None
+            for layer, p in zip(self.layers, self.dropout)
+        ]
+        self._delta_out = np.empty((n, self.layers[-1].n_cols), dtype=dt)
+        self._caches = [{} for _ in self.layers]
+        self._n_buffer = n
+
+    def forward(self, X, rng=None):
+        """Forward pass on a batch into the work arrays; returns raw ``Z_L``.
+
+        With ``rng`` given, inverted dropout is applied to hidden outputs.
+        """
+        n = X.shape[0]
+        self._ensure_buffers(n)
+        self._A_pre, self._A_out, self._masks = [], [], []
+        A = X
+        last = len(self.layers) - 1
+        for i, (layer, W, b) in enumerate(zip(self.layers, self.coefs, self.intercepts)):
+            Z = self._Z[i][:n]
+            if sp.issparse(A):
+                Z[...] = A @ W
+            else:
+                np.matmul(A, W, out=Z)
+            Z += b
+            if i == last:
+                return Z
+            A = layer.activate(Z, self._caches[i])
+            self._A_pre.append(A)
+            mask = None
+            p = self.dropout[i]
+            if rng is not None and p > 0:
+                D, mask = (buf[:n] for buf in self._drop[i])
+                # Inverted dropout: keep with prob 1-p and scale by 1/(1-p) so
+                # the expected output equals the deterministic one at predict.
+                mask[...] = rng.random_sample(mask.shape) >= p
+                mask *= 1.0 / (1.0 - p)
+                np.multiply(A, mask, out=D)
+                A = D
+            self._masks.append(mask)
+            self._A_out.append(A)
+        return A  # pragma: no cover - the loop always returns
+
+    def backward(self, X, delta, l2):
+        """Fill ``grad`` from the output delta of the last :meth:`forward`."""
+        n = X.shape[0]
+        for i in range(len(self.layers) - 1, -1, -1):
+            W, gW, gb = self.coefs[i], self.grad_coefs[i], self.grad_intercepts[i]
+            A_prev = X if i == 0 else self._A_out[i - 1]
+            if sp.issparse(A_prev):
+                gW[...] = A_prev.T @ delta
+            else:
+                np.matmul(A_prev.T, delta, out=gW)
+            if l2:
+                gW += l2 * W
+            np.sum(delta, axis=0, out=gb)
+            if i == 0:
+                break  # no gradient for the input layer
+            dA = self._dA[i - 1][:n]
+            np.matmul(delta, W.T, out=dA)
+            if self._masks[i - 1] is not None:
+                dA *= self._masks[i - 1]
+            delta = self.layers[i - 1].backward(dA, self._A_pre[i - 1], self._caches[i - 1])
+
+    def loss_grad(self, X, Y, s, l2, rng=None, compute_loss=True):
+        """Data loss on a batch and the gradient of the regularised loss.
+
+        The returned value excludes the penalty ``l2 * penalty()`` (the
+        callers add it once per epoch or per L-BFGS evaluation); the gradient
+        in ``grad`` includes it.
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n, n_features)
+        Y : ndarray of shape (n, n_outputs)
+        s : float or ndarray of shape (n,)
+            Normalised sample weights of the batch (they sum to one).
+        l2 : float
+            ``alpha / total sample weight of the training set``.
+        rng : RandomState or None
+            Source of dropout masks; ``None`` disables dropout.
+        compute_loss : bool
+            Skip the loss value (returns None) when only the gradient is needed.
+        """
+        Z = self.forward(X, rng)
+        delta = self._delta_out[: X.shape[0]]
+        loss = self.loss.value_and_delta(Z, Y, s, delta, compute_loss)
+        self.backward(X, delta, l2)
+        return loss
+
+    def gradient_norms(self):
+        """Root mean square of each weight matrix's gradient."""
+        return np.array(
+            [np.sqrt(np.dot(g.ravel(), g.ravel()) / g.size) for g in self.grad_coefs]
+        )

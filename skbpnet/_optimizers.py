@@ -1,0 +1,87 @@
+"""Stochastic optimizers acting in place on one flat parameter vector.
+
+Each optimizer keeps its state (velocity, moments) as flat arrays of the same
+length as the parameters, plus one scratch vector, so an update is a handful of
+in-place vector operations and allocates nothing.  The learning rate is a plain
+attribute; the training loop sets it from the schedule.
+
+This module imports NumPy only.
+"""
+
+import numpy as np
+
+
+class SGD:
+    """Stochastic gradient descent with (Nesterov) momentum.
+
+    .. math::
+
+        v \\leftarrow \\mu v - \\eta g, \\qquad
+        \\theta \\leftarrow \\theta + v \\;\\text{(classical)}, \\qquad
+        \\theta \\leftarrow \\theta + \\mu v - \\eta g \\;\\text{(Nesterov)}.
+    """
+
+    def __init__(self, n_params, dtype, learning_rate, momentum=0.9, nesterov=True):
+        self.learning_rate = float(learning_rate)
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.velocity = np.zeros(n_params, dtype=dtype)
+        self._scratch = np.empty(n_params, dtype=dtype)
+        self._scratch2 = np.empty(n_params, dtype=dtype) if nesterov else None
+
+    def step(self, params, grad):
+        """Apply one update to ``params`` in place."""
+        step = np.multiply(grad, self.learning_rate, out=self._scratch)  # eta g
+        v = self.velocity
+        v *= self.momentum
+        v -= step
+        if self.nesterov:
+            look = np.multiply(v, self.momentum, out=self._scratch2)
+            look -= step
+            params += look
+        else:
+            params += v
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2014) with bias correction folded into the step size.
+
+    .. math::
+
+        m \\leftarrow \\beta_1 m + (1-\\beta_1) g, \\quad
+        v \\leftarrow \\beta_2 v + (1-\\beta_2) g^2, \\quad
+        \\theta \\leftarrow \\theta - \\eta
+        \\frac{\\sqrt{1-\\beta_2^t}}{1-\\beta_1^t} \\frac{m}{\\sqrt{v} + \\epsilon}.
+    """
+
+    def __init__(
+        self, n_params, dtype, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+    ):
+        self.learning_rate = float(learning_rate)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+        self.t = 0
+        self.m = np.zeros(n_params, dtype=dtype)
+        self.v = np.zeros(n_params, dtype=dtype)
+        self._scratch = np.empty(n_params, dtype=dtype)
+
+    def step(self, params, grad):
+        """Apply one update to ``params`` in place."""
+        self.t += 1
+        b1, b2 = self.beta_1, self.beta_2
+        eta = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        tmp = self._scratch
+        m, v = self.m, self.v
+        m *= b1
+        np.multiply(grad, 1 - b1, out=tmp)
+        m += tmp
+        v *= b2
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1 - b2
+        v += tmp
+        np.sqrt(v, out=tmp)
+        tmp += self.epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= eta
+        params -= tmp

@@ -1,0 +1,173 @@
+"""Validation of constructor parameters, run at the start of ``fit``.
+
+Each check raises a ``ValueError`` (wrong value) or ``TypeError`` (wrong type)
+whose message names the parameter, what it got, and what it accepts.  The
+result is a small dict of normalised settings (tuples of layer sizes,
+per-layer activations and dropout rates) that the training code uses instead
+of re-reading the raw parameters.
+"""
+
+import numbers
+
+import numpy as np
+
+from ._activations import ACTIVATION_NAMES, canonical_activation
+from ._initializers import INITIALIZERS
+
+SOLVERS = ("sgd", "adam", "lbfgs")
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+LEARNING_RATES = ("constant", "invscaling", "adaptive", "exponential")
+INIT_NAMES = ("auto",) + tuple(INITIALIZERS)
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_int(name, value, low):
+    """Check that ``value`` is an integer ``>= low``."""
+    if not _is_int(value):
+        raise TypeError(
+            f"{name} must be an integer >= {low}; got {value!r} of type "
+            f"{type(value).__name__}."
+        )
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
+    return int(value)
+
+
+def check_real(name, value, low=None, high=None, closed="both"):
+    """Check that ``value`` is a finite real number in a range.
+
+    ``closed`` is one of 'both', 'left', 'right', 'neither' and says which ends
+    of ``[low, high]`` are allowed.
+    """
+    left = "[" if closed in ("both", "left") else "("
+    right = "]" if closed in ("both", "right") else ")"
+    interval = f"{left}{'-inf' if low is None else low}, "
+    interval += f"{'inf' if high is None else high}{right}"
+    if not _is_real(value):
+        raise TypeError(
+            f"{name} must be a real number in {interval}; got {value!r} of type "
+            f"{type(value).__name__}."
+        )
+    ok = np.isfinite(value)
+    if low is not None:
+        ok &= value >= low if left == "[" else value > low
+    if high is not None:
+        ok &= value <= high if right == "]" else value < high
+    if not ok:
+        raise ValueError(f"{name} must be a real number in {interval}; got {value!r}.")
+    return float(value)
+
+
+def check_option(name, value, options):
+    """Check that ``value`` is one of the strings in ``options``."""
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}."
+        )
+    return value
+
+
+def check_bool(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}.")
+    return bool(value)
+
+
+def _per_layer(name, value, n_hidden):
+    """Return ``value`` as a list with one entry per hidden layer."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_hidden:
+            raise ValueError(
+                f"{name} has {len(value)} entries but hidden_layer_sizes has "
+                f"{n_hidden} hidden layers; give one entry per hidden layer or a "
+                "single value for all."
+            )
+        return list(value)
+    return [value] * n_hidden
+
+
+def check_hidden_layer_sizes(value):
+    if _is_int(value):
+        value = (value,)
+    try:
+        sizes = tuple(value)
+    except TypeError:
+        raise TypeError(
+            "hidden_layer_sizes must be an int or a sequence of positive ints; "
+            f"got {value!r}."
+        ) from None
+    for size in sizes:
+        if not _is_int(size) or size < 1:
+            raise ValueError(
+                "hidden_layer_sizes must contain positive integers only; got "
+                f"{value!r}."
+            )
+    return tuple(int(s) for s in sizes)
+
+
+def validate_params(est):
+    """Validate the constructor parameters of a BP estimator.
+
+    Returns
+    -------
+    config : dict
+        ``hidden_layer_sizes`` (tuple), ``activations`` (list of canonical
+        names), ``dropout`` (list of floats), one entry per hidden layer.
+    """
+    sizes = check_hidden_layer_sizes(est.hidden_layer_sizes)
+    n_hidden = len(sizes)
+
+    activations = []
+    for act in _per_layer("activation", est.activation, n_hidden):
+        activations.append(canonical_activation(check_option("activation", act, ACTIVATION_NAMES)))
+    if isinstance(est.activation, str):
+        check_option("activation", est.activation, ACTIVATION_NAMES)
+
+    check_int("maxout_pieces", est.maxout_pieces, 2)
+    if not callable(est.init):
+        check_option("init", est.init, INIT_NAMES)
+    solver = check_option("solver", est.solver, SOLVERS)
+    check_real("alpha", est.alpha, 0)
+    if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):
+        if not _is_int(est.batch_size):
+            raise TypeError(
+                f"batch_size must be 'auto' or a positive integer; got {est.batch_size!r}."
+            )
+        check_int("batch_size", est.batch_size, 1)
+    check_option("learning_rate", est.learning_rate, LEARNING_RATES)
+    check_real("learning_rate_init", est.learning_rate_init, 0, closed="right")
+    check_real("decay_rate", est.decay_rate, 0, 1, closed="right")
+    check_real("power_t", est.power_t, 0)
+    check_int("max_iter", est.max_iter, 1)
+    check_bool("shuffle", est.shuffle)
+    check_real("tol", est.tol, 0)
+    if not isinstance(est.verbose, (bool, numbers.Integral)):
+        raise TypeError(f"verbose must be a bool or an int; got {est.verbose!r}.")
+    check_bool("warm_start", est.warm_start)
+    check_real("momentum", est.momentum, 0, 1)
+    check_bool("nesterovs_momentum", est.nesterovs_momentum)
+    check_bool("early_stopping", est.early_stopping)
+    check_real("validation_fraction", est.validation_fraction, 0, 1, closed="neither")
+    check_int("n_iter_no_change", est.n_iter_no_change, 1)
+    check_real("beta_1", est.beta_1, 0, 1, closed="left")
+    check_real("beta_2", est.beta_2, 0, 1, closed="left")
+    check_real("epsilon", est.epsilon, 0, closed="neither")
+    check_int("max_fun", est.max_fun, 1)
+
+    dropout = [
+        check_real("dropout", p, 0, 1, closed="left")
+        for p in _per_layer("dropout", est.dropout, n_hidden)
+    ]
+    if solver == "lbfgs" and any(dropout):
+        raise ValueError(
+            "dropout must be 0 with solver='lbfgs': L-BFGS needs a deterministic "
+            "objective. Use solver='adam' or 'sgd' for dropout."
+        )
+    return {"hidden_layer_sizes": sizes, "activations": activations, "dropout": dropout}

@@ -1,0 +1,194 @@
+"""BPRegressor: a backpropagation network for regression."""
+
+import numpy as np
+from sklearn.base import MultiOutputMixin, RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import BaseBP, _stochastic_only
+from ._docstrings import ATTRIBUTES, PARAMETERS
+from ._losses import LOSSES
+from ._params import check_option
+
+_REGRESSION_LOSSES = ("squared_error", "poisson")
+
+
+class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
+    __doc__ = f"""Backpropagation neural-network regressor.
+
+    A feed-forward network trained by backpropagation with a linear output
+    layer and the squared error, or an exponential output (log link) with the
+    Poisson deviance. With ``hidden_layer_sizes=()``, ``solver='lbfgs'`` and
+    the squared error it is exactly ridge regression with ``alpha``.
+
+    Parameters
+    ----------
+{PARAMETERS}
+
+    loss : {{'squared_error', 'poisson'}}, default='squared_error'
+        'squared_error' is half the mean squared residual (averaged over the
+        outputs too, as in scikit-learn); 'poisson' the Poisson deviance with
+        a log link, for non-negative targets such as counts.
+
+    Attributes
+    ----------
+{ATTRIBUTES}
+
+    See Also
+    --------
+    BPClassifier : The classification counterpart.
+    sklearn.neural_network.MLPRegressor : scikit-learn's network, whose
+        parameters these mirror.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skbpnet import BPRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(-1, 1, size=(200, 1))
+    >>> y = np.sin(3 * X[:, 0])
+    >>> reg = BPRegressor(hidden_layer_sizes=(32,), activation="tanh",
+    ...                   solver="lbfgs", random_state=0).fit(X, y)
+    >>> reg.score(X, y) > 0.99
+    True
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        activation="relu",
+        maxout_pieces=2,
+        init="auto",
+        solver="adam",
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=1e-3,
+        decay_rate=0.96,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        dropout=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        max_fun=15000,
+        loss="squared_error",
+    ):
+        super().__init__(
+            hidden_layer_sizes,
+            activation=activation,
+            maxout_pieces=maxout_pieces,
+            init=init,
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            decay_rate=decay_rate,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            dropout=dropout,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            max_fun=max_fun,
+        )
+        self.loss = loss
+
+    _y_numeric = True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = self.loss == "poisson"
+        return tags
+
+    def _encode_y(self, y, sample_weight, fresh, classes, incremental):
+        check_option("loss", self.loss, _REGRESSION_LOSSES)
+        y = np.asarray(y, dtype=np.float64)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError("loss='poisson' requires non-negative targets y; some are negative.")
+        return (y.reshape(-1, 1) if y.ndim == 1 else y), sample_weight
+
+    def _loss_name(self, Y):
+        return self.loss
+
+    def _validation_score(self, Y_true, Y_pred, sample_weight):
+        return r2_score(Y_true, Y_pred, sample_weight=sample_weight)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the network to data ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. float32 input trains in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : BPRegressor
+            The fitted regressor.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(_stochastic_only)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train one epoch over the given batch.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : BPRegressor
+            The updated regressor.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predictions; 1-D when the model has a single output.
+        """
+        check_is_fitted(self)
+        loss = "poisson" if self.out_activation_ == "exp" else "squared_error"
+        Y = LOSSES[loss].inverse_link(self._forward(X))
+        return Y.ravel() if Y.shape[1] == 1 else Y
