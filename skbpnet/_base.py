@@ -18,7 +18,11 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._network import Network, build_layers, forward
 from ._optimizers import SGD, Adam
@@ -231,7 +235,9 @@ class BaseBP(BaseEstimator):
             self.best_validation_score_ = -np.inf
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
-        net, X, Y, sample_weight = self._prepare(X, y, sample_weight, incremental, classes)
+        net, X, Y, sample_weight = self._prepare(
+            X, y, sample_weight, incremental, classes
+        )
         if self.solver == "lbfgs":
             self._fit_lbfgs(net, X, Y, sample_weight)
         else:
@@ -304,6 +310,7 @@ class BaseBP(BaseEstimator):
                 f"(status={result.status}): {result.message}. Increase max_iter "
                 "or max_fun, or scale the data.",
                 ConvergenceWarning,
+                stacklevel=3,
             )
 
     # -- SGD / Adam -----------------------------------------------------------
@@ -405,12 +412,14 @@ class BaseBP(BaseEstimator):
                         f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
                         "reached and the optimization hasn't converged yet.",
                         ConvergenceWarning,
+                        stacklevel=3,
                     )
         except KeyboardInterrupt:
             warnings.warn(
                 "Training interrupted by user (KeyboardInterrupt): the estimator is "
                 "fitted with the weights it had"
-                + (" at its best validation score." if early_stopping else ".")
+                + (" at its best validation score." if early_stopping else "."),
+                stacklevel=3,
             )
         if early_stopping and getattr(self, "_best_weights", None) is not None:
             net.set_weights(*self._best_weights)
@@ -467,7 +476,9 @@ class BaseBP(BaseEstimator):
         """Update the learning rate after an epoch; return True to stop."""
         opt = optimizer.optimizer
         if self.learning_rate == "exponential":
-            opt.learning_rate = self.learning_rate_init * self.decay_rate**optimizer.epoch
+            opt.learning_rate = (
+                self.learning_rate_init * self.decay_rate**optimizer.epoch
+            )
         elif self.solver == "sgd" and self.learning_rate == "invscaling":
             opt.learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
         if self._no_improvement_count <= self.n_iter_no_change:

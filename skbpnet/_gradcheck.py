@@ -52,16 +52,30 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     fitted = hasattr(estimator, "coefs_")
     if fitted:
         est.set_params(warm_start=True)
-        for name in ("coefs_", "intercepts_", "n_features_in_", "_label_binarizer",
-                     "classes_", "n_outputs_", "n_layers_", "out_activation_",
-                     "_fitted_layers"):
+        for name in (
+            "coefs_",
+            "intercepts_",
+            "n_features_in_",
+            "_label_binarizer",
+            "classes_",
+            "n_outputs_",
+            "n_layers_",
+            "out_activation_",
+            "_fitted_layers",
+        ):
             if hasattr(estimator, name):
                 setattr(est, name, getattr(estimator, name))
         if hasattr(estimator, "feature_names_in_"):
             est.feature_names_in_ = estimator.feature_names_in_
         est.coefs_ = [np.asarray(W, dtype=np.float64) for W in estimator.coefs_]
-        est.intercepts_ = [np.asarray(b, dtype=np.float64) for b in estimator.intercepts_]
-    X = np.asarray(X, dtype=np.float64) if not hasattr(X, "tocsr") else X.astype(np.float64)
+        est.intercepts_ = [
+            np.asarray(b, dtype=np.float64) for b in estimator.intercepts_
+        ]
+    X = (
+        np.asarray(X, dtype=np.float64)
+        if not hasattr(X, "tocsr")
+        else X.astype(np.float64)
+    )
     net, X, Y, sample_weight = est._prepare(X, y, sample_weight, incremental=False)
     if not fitted:
         # Fresh biases are zero, which puts every row whose inputs to a layer

@@ -183,7 +183,9 @@ class Network:
         self._A_pre, self._A_out, self._masks = [], [], []
         A = X
         last = len(self.layers) - 1
-        for i, (layer, W, b) in enumerate(zip(self.layers, self.coefs, self.intercepts)):
+        for i, (layer, W, b) in enumerate(
+            zip(self.layers, self.coefs, self.intercepts)
+        ):
             Z = self._Z[i][:n]
             if sp.issparse(A):
                 Z[...] = A @ W
@@ -227,7 +229,9 @@ class Network:
             np.matmul(delta, W.T, out=dA)
             if self._masks[i - 1] is not None:
                 dA *= self._masks[i - 1]
-            delta = self.layers[i - 1].backward(dA, self._A_pre[i - 1], self._caches[i - 1])
+            delta = self.layers[i - 1].backward(
+                dA, self._A_pre[i - 1], self._caches[i - 1]
+            )
 
     def loss_grad(self, X, Y, s, l2, rng=None, compute_loss=True):
         """Data loss on a batch and the gradient of the regularised loss.

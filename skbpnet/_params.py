@@ -126,7 +126,9 @@ def validate_params(est):
 
     activations = []
     for act in _per_layer("activation", est.activation, n_hidden):
-        activations.append(canonical_activation(check_option("activation", act, ACTIVATION_NAMES)))
+        activations.append(
+            canonical_activation(check_option("activation", act, ACTIVATION_NAMES))
+        )
     if isinstance(est.activation, str):
         check_option("activation", est.activation, ACTIVATION_NAMES)
 
@@ -138,7 +140,8 @@ def validate_params(est):
     if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):
         if not _is_int(est.batch_size):
             raise TypeError(
-                f"batch_size must be 'auto' or a positive integer; got {est.batch_size!r}."
+                "batch_size must be 'auto' or a positive integer; got "
+                f"{est.batch_size!r}."
             )
         check_int("batch_size", est.batch_size, 1)
     check_option("learning_rate", est.learning_rate, LEARNING_RATES)

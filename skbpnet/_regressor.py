@@ -128,7 +128,9 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
         check_option("loss", self.loss, _REGRESSION_LOSSES)
         y = np.asarray(y, dtype=np.float64)
         if self.loss == "poisson" and np.any(y < 0):
-            raise ValueError("loss='poisson' requires non-negative targets y; some are negative.")
+            raise ValueError(
+                "loss='poisson' requires non-negative targets y; some are negative."
+            )
         return (y.reshape(-1, 1) if y.ndim == 1 else y), sample_weight
 
     def _loss_name(self, Y):

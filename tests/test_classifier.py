@@ -1,0 +1,316 @@
+"""BPClassifier behaviour: targets, inputs, solvers, schedules, errors."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_digits, make_classification, make_moons
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.neural_network import MLPClassifier
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.class_weight import compute_sample_weight
+
+from skbpnet import BPClassifier
+
+# Short fits here are meant to stop at max_iter; tests that check the warning
+# itself use pytest.warns, which records it regardless of this filter.
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return make_moons(n_samples=200, noise=0.15, random_state=0)
+
+
+def fast(**params):
+    base = dict(
+        hidden_layer_sizes=(16,), learning_rate_init=0.02, max_iter=300, random_state=0
+    )
+    base.update(params)
+    return BPClassifier(**base)
+
+
+def test_learns_moons_with_every_solver(moons):
+    X, y = moons
+    for solver in ["sgd", "adam", "lbfgs"]:
+        clf = fast(solver=solver, learning_rate_init=0.1 if solver == "sgd" else 0.02)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X, y)
+        assert clf.score(X, y) > 0.95, solver
+
+
+def test_string_labels_and_probabilities(moons):
+    X, y = moons
+    labels = np.array(["left", "right"])[y]
+    clf = fast().fit(X, labels)
+    assert_array_equal(clf.classes_, ["left", "right"])
+    assert set(clf.predict(X)) <= {"left", "right"}
+    proba = clf.predict_proba(X)
+    assert proba.shape == (200, 2)
+    assert_allclose(proba.sum(axis=1), 1)
+    assert_allclose(clf.predict_log_proba(X), np.log(proba), atol=1e-10)
+    assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+
+
+def test_multiclass_softmax():
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = fast(hidden_layer_sizes=(32,), max_iter=50, learning_rate_init=0.01)
+    clf.fit(X, y)
+    assert clf.out_activation_ == "softmax"
+    assert clf.n_outputs_ == 10
+    assert clf.score(X, y) > 0.97
+    assert_allclose(clf.predict_proba(X).sum(axis=1), 1)
+    assert_allclose(clf.predict_log_proba(X), np.log(clf.predict_proba(X)), atol=1e-9)
+
+
+def test_multilabel_indicator():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 4))
+    Y = np.column_stack([X[:, 0] > 0, X[:, 1] + X[:, 2] > 0, X[:, 3] > 0.5]).astype(int)
+    clf = fast(max_iter=400).fit(X, Y)
+    assert clf.out_activation_ == "logistic"
+    pred = clf.predict(X)
+    assert pred.shape == Y.shape
+    assert set(np.unique(pred)) <= {0, 1}
+    assert (pred == Y).mean() > 0.95
+    proba = clf.predict_proba(X)
+    assert proba.shape == Y.shape
+    assert np.all((proba >= 0) & (proba <= 1))
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_sparse_matches_dense(moons, fmt):
+    X, y = moons
+    dense = fast(max_iter=20).set_params(tol=0, n_iter_no_change=100)
+    sparse = fast(max_iter=20).set_params(tol=0, n_iter_no_change=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense.fit(X, y)
+        sparse.fit(sp.csr_matrix(X) if fmt == "csr" else sp.csc_matrix(X), y)
+    for W_d, W_s in zip(dense.coefs_, sparse.coefs_):
+        assert_allclose(W_d, W_s, rtol=1e-10, atol=1e-12)
+    assert_allclose(dense.predict_proba(X), sparse.predict_proba(sp.csr_matrix(X)))
+
+
+def test_float32_end_to_end(moons):
+    X, y = moons
+    clf = fast().fit(X.astype(np.float32), y)
+    assert all(W.dtype == np.float32 for W in clf.coefs_ + clf.intercepts_)
+    assert clf.predict_proba(X.astype(np.float32)).dtype == np.float32
+    assert clf.score(X.astype(np.float32), y) > 0.95
+    assert fast().fit(X, y).coefs_[0].dtype == np.float64
+
+
+def test_pandas_feature_names(moons):
+    X, y = moons
+    df = pd.DataFrame(X, columns=["a", "b"])
+    clf = fast().fit(df, pd.Series(y))
+    assert_array_equal(clf.feature_names_in_, ["a", "b"])
+    with pytest.warns(UserWarning, match="feature names"):
+        clf.predict(X)
+
+
+def test_early_stopping_restores_best_weights(moons, monkeypatch):
+    X, y = moons
+    split = {}
+    original = BPClassifier._split_validation
+
+    def spy(self, Y, rng):
+        split["train"], split["val"] = original(self, Y, rng)
+        return split["train"], split["val"]
+
+    monkeypatch.setattr(BPClassifier, "_split_validation", spy)
+    clf = fast(
+        early_stopping=True,
+        validation_fraction=0.25,
+        n_iter_no_change=5,
+        learning_rate_init=0.05,
+        max_iter=500,
+    )
+    clf.fit(X, y)
+    assert clf.best_loss_ is None
+    assert len(clf.validation_scores_) == clf.n_iter_ < 500
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    val = split["val"]
+    assert clf.score(X[val], y[val]) == pytest.approx(clf.best_validation_score_)
+
+
+def test_max_iter_gives_convergence_warning(moons):
+    X, y = moons
+    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+        fast(max_iter=3).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="lbfgs"):
+        fast(solver="lbfgs", max_iter=3).fit(X, y)
+
+
+def test_tol_and_n_iter_no_change_stop_training(moons):
+    X, y = moons
+    clf = fast(tol=10.0, n_iter_no_change=3).fit(X, y)
+    # No epoch improves the loss by 10, so training stops after 1 + 3 + 1 epochs.
+    assert clf.n_iter_ == 5
+
+
+def test_learning_rate_schedules(moons):
+    X, y = moons
+    common = dict(max_iter=5, tol=0, n_iter_no_change=1000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        exp = fast(
+            solver="sgd",
+            learning_rate="exponential",
+            decay_rate=0.5,
+            learning_rate_init=0.1,
+            **common,
+        ).fit(X, y)
+        assert exp._optimizer.optimizer.learning_rate == pytest.approx(0.1 * 0.5**5)
+        adam = fast(learning_rate="exponential", decay_rate=0.9, **common).fit(X, y)
+        assert adam._optimizer.optimizer.learning_rate == pytest.approx(0.02 * 0.9**5)
+        inv = fast(
+            solver="sgd",
+            learning_rate="invscaling",
+            power_t=0.5,
+            learning_rate_init=0.1,
+            **common,
+        ).fit(X, y)
+        assert inv._optimizer.optimizer.learning_rate == pytest.approx(
+            0.1 / (inv.t_ + 1) ** 0.5
+        )
+        assert inv.t_ == 5 * 200
+    adaptive = fast(
+        solver="sgd",
+        learning_rate="adaptive",
+        learning_rate_init=0.1,
+        tol=10.0,
+        n_iter_no_change=2,
+        max_iter=30,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        adaptive.fit(X, y)
+    # Every 3 epochs without improvement divides the rate by 5, until 1e-6.
+    assert adaptive._optimizer.optimizer.learning_rate <= 1e-6
+
+
+def test_warm_start_continues(moons):
+    X, y = moons
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = fast(max_iter=10, warm_start=True).fit(X, y)
+        first = list(clf.loss_curve_)
+        clf.fit(X, y)
+    assert len(clf.loss_curve_) == 20
+    assert clf.loss_curve_[:10] == first
+    assert clf.loss_curve_[10] < first[0]
+    # Without warm start, a refit starts over.
+    cold = fast(max_iter=10)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cold.fit(X, y)
+        cold.fit(X, y)
+    assert len(cold.loss_curve_) == 10
+
+
+def test_partial_fit(moons):
+    X, y = moons
+    clf = BPClassifier(
+        hidden_layer_sizes=(16,), learning_rate_init=0.02, random_state=0
+    )
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X[:100], y[:100], classes=[0, 1])
+    losses = []
+    for _ in range(30):
+        clf.partial_fit(X, y)
+        losses.append(clf.loss_)
+    assert losses[-1] < losses[0]
+    assert clf.score(X, y) > 0.85
+    with pytest.raises(ValueError, match="not in classes_"):
+        clf.partial_fit(X[:5], [0, 1, 2, 0, 1])
+    with pytest.raises(ValueError, match="not the same"):
+        clf.partial_fit(X, y, classes=[0, 1, 2])
+    assert not hasattr(BPClassifier(solver="lbfgs"), "partial_fit")
+
+
+def test_class_weight_balanced_equals_sample_weight():
+    X, y = make_classification(n_samples=200, weights=[0.85], random_state=0)
+    a = fast(class_weight="balanced", max_iter=50)
+    b = fast(max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a.fit(X, y)
+        b.fit(X, y, sample_weight=compute_sample_weight("balanced", y))
+    for W_a, W_b in zip(a.coefs_, b.coefs_):
+        assert_array_equal(W_a, W_b)
+
+
+def test_class_weight_dict_multiplies_sample_weight():
+    X, y = make_classification(n_samples=100, random_state=1)
+    sw = np.random.RandomState(0).uniform(0.5, 2, size=100)
+    a = fast(class_weight={0: 3.0, 1: 0.5}, solver="lbfgs", max_iter=30)
+    b = fast(solver="lbfgs", max_iter=30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a.fit(X, y, sample_weight=sw)
+        b.fit(X, y, sample_weight=sw * np.where(y == 0, 3.0, 0.5))
+    assert_allclose(a.coefs_[0], b.coefs_[0])
+
+
+def test_inputs_are_not_modified(moons):
+    X, y = moons
+    X = X.copy()
+    X_orig, y_orig = X.copy(), y.copy()
+    sw = np.ones(200)
+    clf = fast(max_iter=20, early_stopping=True)
+    clf.fit(X, y, sample_weight=sw)
+    clf.predict_proba(X)
+    assert_array_equal(X, X_orig)
+    assert_array_equal(y, y_orig)
+    assert_array_equal(sw, np.ones(200))
+
+
+def test_bad_input_errors(moons):
+    X, y = moons
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        fast().fit(X, y[:-1])
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fast().fit(X_nan, y)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        fast().fit(X, np.linspace(0, 1, 200))
+    with pytest.raises(ValueError, match="at least 2"):
+        fast().fit(X, np.zeros(200))
+    with pytest.raises(ValueError, match="non-zero"):
+        fast().fit(X, y, sample_weight=np.zeros(200))
+    with pytest.raises(ValueError, match="(?i)negative"):
+        fast().fit(X, y, sample_weight=-np.ones(200))
+    with pytest.raises(NotFittedError):
+        fast().predict(X)
+    clf = fast(max_iter=50).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(np.ones((3, 5)))
+
+
+def test_same_parameters_as_mlpclassifier():
+    ours = BPClassifier().get_params()
+    theirs = MLPClassifier().get_params()
+    for name, default in theirs.items():
+        assert name in ours, name
+        assert ours[name] == default, name
+
+
+def test_random_state_reproducible(moons):
+    X, y = moons
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = fast(max_iter=30, dropout=0.2).fit(X, y)
+        b = fast(max_iter=30, dropout=0.2).fit(X, y)
+        c = fast(max_iter=30, dropout=0.2, random_state=1).fit(X, y)
+    for W_a, W_b in zip(a.coefs_, b.coefs_):
+        assert_array_equal(W_a, W_b)
+    assert not np.array_equal(a.coefs_[0], c.coefs_[0])

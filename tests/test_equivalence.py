@@ -1,0 +1,71 @@
+"""Exact equivalences: logistic regression, ridge, integer sample weights."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.datasets import make_classification, make_regression
+from sklearn.linear_model import LogisticRegression, Ridge
+
+from skbpnet import BPClassifier, BPRegressor
+
+TIGHT = dict(solver="lbfgs", tol=1e-15, max_iter=10_000, random_state=0)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 4])
+@pytest.mark.parametrize("C", [0.1, 1.0, 10.0])
+def test_no_hidden_layer_is_logistic_regression(n_classes, C):
+    X, y = make_classification(
+        n_samples=150,
+        n_features=5,
+        n_informative=4,
+        n_redundant=0,
+        n_classes=n_classes,
+        random_state=0,
+    )
+    lr = LogisticRegression(C=C, tol=1e-14, max_iter=10_000).fit(X, y)
+    bp = BPClassifier(hidden_layer_sizes=(), alpha=1 / C, **TIGHT).fit(X, y)
+    assert bp.out_activation_ == ("logistic" if n_classes == 2 else "softmax")
+    assert_allclose(bp.coefs_[0].T, lr.coef_, rtol=1e-5, atol=1e-5)
+    assert_allclose(bp.intercepts_[0], lr.intercept_, rtol=1e-5, atol=1e-5)
+    assert_allclose(bp.predict_proba(X), lr.predict_proba(X), atol=1e-6)
+
+
+@pytest.mark.parametrize("alpha", [0.01, 1.0, 30.0])
+def test_no_hidden_layer_is_ridge(alpha):
+    X, y = make_regression(n_samples=80, n_features=6, noise=5.0, random_state=0)
+    ridge = Ridge(alpha=alpha).fit(X, y)
+    bp = BPRegressor(hidden_layer_sizes=(), alpha=alpha, **TIGHT).fit(X, y)
+    assert_allclose(bp.coefs_[0].ravel(), ridge.coef_, rtol=1e-6, atol=1e-6)
+    assert_allclose(bp.intercepts_[0], [ridge.intercept_], rtol=1e-6, atol=1e-6)
+
+
+def test_weighted_logistic_regression():
+    X, y = make_classification(n_samples=120, n_features=4, random_state=1)
+    sw = np.random.RandomState(0).uniform(0.2, 4, size=120)
+    lr = LogisticRegression(C=2.0, tol=1e-12, max_iter=10_000).fit(
+        X, y, sample_weight=sw
+    )
+    bp = BPClassifier(hidden_layer_sizes=(), alpha=0.5, **TIGHT)
+    bp.fit(X, y, sample_weight=sw)
+    # LogisticRegression scales its penalty by the total weight exactly as alpha does.
+    assert_allclose(bp.coefs_[0].T, lr.coef_, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "Estimator, make_y",
+    [
+        (BPClassifier, lambda rng, n: rng.randint(0, 3, size=n)),
+        (BPRegressor, lambda rng, n: rng.normal(size=n)),
+    ],
+)
+def test_integer_weights_equal_repeated_rows_lbfgs(Estimator, make_y):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 4))
+    y = make_y(rng, 30)
+    sw = rng.randint(0, 4, size=30)
+    params = dict(hidden_layer_sizes=(5,), activation="tanh", alpha=1.0, **TIGHT)
+    weighted = Estimator(**params).fit(X, y, sample_weight=sw)
+    repeated = Estimator(**params).fit(np.repeat(X, sw, axis=0), np.repeat(y, sw))
+    for W_w, W_r in zip(weighted.coefs_, repeated.coefs_):
+        assert_allclose(W_w, W_r, rtol=1e-5, atol=1e-5)
+    assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-6, atol=1e-6)

@@ -1,0 +1,106 @@
+"""Backprop against central finite differences, across the whole model space."""
+
+import numpy as np
+import pytest
+
+from skbpnet import BPClassifier, BPRegressor, gradient_check
+
+ACTIVATIONS = [
+    "identity",
+    "sigmoid",
+    "tanh",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "softplus",
+    "maxout",
+]
+INITS = [
+    "auto",
+    "lecun_normal",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_normal",
+    "he_uniform",
+    "normal",
+]
+TOL = 1e-6
+
+
+def _data(kind, n=24, n_features=3, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, n_features))
+    if kind == "binary":
+        return X, rng.randint(0, 2, size=n), BPClassifier
+    if kind == "multiclass":
+        return X, rng.choice(["a", "b", "c"], size=n), BPClassifier
+    if kind == "multilabel":
+        return X, rng.randint(0, 2, size=(n, 3)), BPClassifier
+    if kind == "squared_error":
+        return X, rng.normal(size=(n, 2)), BPRegressor
+    if kind == "poisson":
+        return X, rng.poisson(2.0, size=n).astype(float), BPRegressor
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize(
+    "target", ["binary", "multiclass", "multilabel", "squared_error", "poisson"]
+)
+@pytest.mark.parametrize("hidden", [(), (4,), (4, 3, 5)])
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+def test_gradients_match_finite_differences(activation, target, hidden, alpha):
+    X, y, Estimator = _data(target)
+    params = dict(
+        hidden_layer_sizes=hidden, activation=activation, alpha=alpha, random_state=0
+    )
+    if target == "poisson":
+        params["loss"] = "poisson"
+    assert gradient_check(Estimator(**params), X, y) < TOL
+
+
+@pytest.mark.parametrize("init", INITS)
+def test_gradients_for_every_initializer(init):
+    X, y, _ = _data("multiclass")
+    est = BPClassifier(
+        hidden_layer_sizes=(5, 4), activation="tanh", init=init, random_state=0
+    )
+    assert gradient_check(est, X, y) < TOL
+
+
+def test_gradients_with_mixed_layers_and_sample_weight():
+    X, y, _ = _data("multiclass", n=30)
+    sw = np.random.RandomState(1).uniform(0.1, 3, size=30)
+    est = BPClassifier(
+        hidden_layer_sizes=(6, 4, 5),
+        activation=["maxout", "sigmoid", "relu"],
+        maxout_pieces=3,
+        alpha=0.1,
+        random_state=0,
+    )
+    assert gradient_check(est, X, y, sample_weight=sw) < TOL
+
+
+def test_gradient_check_on_fitted_model_and_dropout_is_off():
+    X, y, _ = _data("binary", n=40)
+    est = BPClassifier(hidden_layer_sizes=(5,), dropout=0.5, max_iter=5, random_state=0)
+    with pytest.warns(Warning):  # 5 epochs do not converge
+        est.fit(X, y)
+    coefs = [W.copy() for W in est.coefs_]
+    assert gradient_check(est, X, y) < TOL
+    # The estimator is left untouched.
+    for W, W0 in zip(est.coefs_, coefs):
+        np.testing.assert_array_equal(W, W0)
+
+
+def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
+    # A check that cannot fail proves nothing: break tanh's derivative.
+    from skbpnet import _activations
+
+    forward, _ = _activations.ACTIVATIONS["tanh"]
+    monkeypatch.setitem(
+        _activations.ACTIVATIONS, "tanh", (forward, lambda A, delta: delta)
+    )
+    X, y, _ = _data("binary")
+    est = BPClassifier(hidden_layer_sizes=(4,), activation="tanh", random_state=0)
+    assert gradient_check(est, X, y) > 1e-3

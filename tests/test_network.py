@@ -1,0 +1,148 @@
+"""The engine: a hand-worked training step, buffers and dropout."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+
+from skbpnet._network import Network, build_layers, forward
+from skbpnet._optimizers import SGD
+
+
+def _two_two_one():
+    """The 2-2-1 sigmoid network of the hand-worked example."""
+    net = Network(2, (2,), ["sigmoid"], 1, "squared_error")
+    net.coefs[0][...] = [[0.1, 0.2], [0.3, 0.4]]
+    net.intercepts[0][...] = [0.0, 0.0]
+    net.coefs[1][...] = [[0.5], [-0.6]]
+    net.intercepts[1][...] = [0.1]
+    return net
+
+
+def test_hand_worked_step_2_2_1():
+    # One sample x = (1, 2), target y = 1, squared error 0.5 (yhat - y)^2.
+    #
+    # Forward:
+    #   z1 = x W1 = (1*0.1 + 2*0.3, 1*0.2 + 2*0.4) = (0.7, 1.0)
+    #   a1 = sigmoid(z1) = (0.668187772, 0.731058579)
+    #   yhat = 0.5*0.668187772 - 0.6*0.731058579 + 0.1 = -0.004541261
+    #   loss = 0.5 * (-1.004541261)^2 = 0.504551573
+    # Backward:
+    #   delta2 = yhat - y = -1.004541261
+    #   dW2 = a1^T delta2 = (-0.671222187, -0.734378507),  db2 = -1.004541261
+    #   delta1 = delta2 * W2^T * a1 (1 - a1)
+    #          = (-1.004541261*0.5*0.221712873, -1.004541261*(-0.6)*0.196611933)
+    #          = (-0.111359865, 0.118502880)
+    #   dW1 = x^T delta1 = ((-0.111359865, 0.118502880),
+    #                       (-0.222719729, 0.237005759)),  db1 = delta1
+    # SGD step (learning rate 0.1, no momentum): W <- W - 0.1 dW.
+    net = _two_two_one()
+    X = np.array([[1.0, 2.0]])
+    Y = np.array([[1.0]])
+    loss = net.loss_grad(X, Y, 1.0, l2=0.0)
+
+    assert loss == pytest.approx(0.504551573, abs=1e-9)
+    assert_allclose(net.grad_coefs[1].ravel(), [-0.671222187, -0.734378507], atol=1e-9)
+    assert_allclose(net.grad_intercepts[1], [-1.004541261], atol=1e-9)
+    assert_allclose(
+        net.grad_coefs[0],
+        [[-0.111359865, 0.118502880], [-0.222719729, 0.237005759]],
+        atol=1e-9,
+    )
+    assert_allclose(net.grad_intercepts[0], [-0.111359865, 0.118502880], atol=1e-9)
+
+    SGD(net.n_params, np.float64, 0.1, momentum=0.0, nesterov=False).step(
+        net.params, net.grad
+    )
+    assert_allclose(
+        net.coefs[0],
+        [
+            [0.1 + 0.0111359865, 0.2 - 0.0118502880],
+            [0.3 + 0.0222719729, 0.4 - 0.0237005759],
+        ],
+        atol=1e-9,
+    )
+    assert_allclose(
+        net.coefs[1].ravel(), [0.5 + 0.0671222187, -0.6 + 0.0734378507], atol=1e-9
+    )
+    assert_allclose(net.intercepts[1], [0.1 + 0.1004541261], atol=1e-9)
+    # The step lowered the loss.
+    assert net.loss_grad(X, Y, 1.0, l2=0.0) < loss
+
+
+def test_params_are_views_of_one_flat_vector():
+    net = Network(3, (4, 5), ["relu", "maxout"], 2, "binary_log_loss", maxout_pieces=3)
+    assert [W.shape for W in net.coefs] == [(3, 4), (4, 15), (5, 2)]
+    assert net.n_params == 3 * 4 + 4 + 4 * 15 + 15 + 5 * 2 + 2
+    net.params[:] = np.arange(net.n_params)
+    for W in net.coefs + net.intercepts:
+        assert np.shares_memory(W, net.params)
+    assert net.coefs[1][0, 0] == 3 * 4 + 4
+
+
+def test_penalty_and_l2_gradient():
+    rng = np.random.RandomState(0)
+    net = Network(3, (4,), ["tanh"], 1, "squared_error")
+    net.initialize("lecun_normal", rng)
+    X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 1))
+    net.loss_grad(X, Y, 1 / 6, l2=0.0)
+    g0 = net.grad.copy()
+    net.loss_grad(X, Y, 1 / 6, l2=0.5)
+    for W, gW0, gW in zip(net.coefs, net._views(g0)[0], net.grad_coefs):
+        assert_allclose(gW - gW0, 0.5 * W)
+    # biases are not penalised
+    for gb0, gb in zip(net._views(g0)[1], net.grad_intercepts):
+        assert_allclose(gb, gb0)
+    expected = 0.5 * sum((W**2).sum() for W in net.coefs)
+    assert net.penalty() == pytest.approx(expected)
+
+
+def test_sparse_input_matches_dense():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(8, 5)) * (rng.uniform(size=(8, 5)) > 0.5)
+    Y = np.eye(3)[rng.randint(0, 3, size=8)]
+    net = Network(5, (4,), ["relu"], 3, "softmax_cross_entropy")
+    net.initialize("he_normal", rng)
+    dense_loss = net.loss_grad(X, Y, 1 / 8, 0.1)
+    dense_grad = net.grad.copy()
+    sparse_loss = net.loss_grad(sp.csr_matrix(X), Y, 1 / 8, 0.1)
+    assert sparse_loss == pytest.approx(dense_loss)
+    assert_allclose(net.grad, dense_grad)
+
+
+def test_work_arrays_are_reused_across_batches():
+    rng = np.random.RandomState(0)
+    net = Network(4, (6,), ["relu"], 1, "squared_error")
+    net.initialize("he_normal", rng)
+    net.loss_grad(rng.normal(size=(10, 4)), rng.normal(size=(10, 1)), 0.1, 0)
+    buffers = [id(Z) for Z in net._Z]
+    net.loss_grad(rng.normal(size=(7, 4)), rng.normal(size=(7, 1)), 1 / 7, 0)
+    assert [id(Z) for Z in net._Z] == buffers
+
+
+def test_predict_matches_training_forward():
+    rng = np.random.RandomState(1)
+    net = Network(3, (5, 4), ["elu", "maxout"], 2, "binary_log_loss")
+    net.initialize("auto", rng)
+    X = rng.normal(size=(9, 3))
+    Z_train = net.forward(X).copy()
+    layers = build_layers((5, 4), ["elu", "maxout"], 2)
+    assert_allclose(forward(layers, X, net.coefs, net.intercepts), Z_train)
+
+
+def test_dropout_masks_are_inverted_and_seeded():
+    rng = np.random.RandomState(0)
+    net = Network(20, (400,), ["relu"], 1, "squared_error", dropout=[0.25])
+    net.initialize("he_normal", rng)
+    X = np.abs(rng.normal(size=(50, 20)))
+    net.forward(X, rng=np.random.RandomState(3))
+    mask = net._masks[0]
+    kept = mask > 0
+    assert_allclose(mask[kept], 1 / 0.75)
+    assert abs(kept.mean() - 0.75) < 0.01
+    # Same seed, same masks; no rng, no dropout.
+    mask_copy = mask.copy()
+    net.forward(X, rng=np.random.RandomState(3))
+    assert_allclose(net._masks[0], mask_copy)
+    net.forward(X)
+    assert net._masks[0] is None

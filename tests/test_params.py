@@ -1,0 +1,89 @@
+"""Bad constructor parameters fail in fit with an error naming the parameter."""
+
+import numpy as np
+import pytest
+
+from skbpnet import BPClassifier, BPRegressor
+
+X = np.random.RandomState(0).normal(size=(20, 3))
+y = np.arange(20) % 2
+
+BAD = [
+    ("hidden_layer_sizes", (10, 0), ValueError),
+    ("hidden_layer_sizes", "10", ValueError),
+    ("hidden_layer_sizes", 2.5, TypeError),
+    ("activation", "swish", ValueError),
+    ("activation", ["relu"], ValueError),  # one name for two hidden layers
+    ("maxout_pieces", 1, ValueError),
+    ("maxout_pieces", 2.0, TypeError),
+    ("init", "xavier", ValueError),
+    ("solver", "newton", ValueError),
+    ("alpha", -1.0, ValueError),
+    ("alpha", "big", TypeError),
+    ("batch_size", 0, ValueError),
+    ("batch_size", "large", TypeError),
+    ("learning_rate", "cosine", ValueError),
+    ("learning_rate_init", 0.0, ValueError),
+    ("decay_rate", 0.0, ValueError),
+    ("decay_rate", 1.5, ValueError),
+    ("power_t", -1.0, ValueError),
+    ("max_iter", 0, ValueError),
+    ("max_iter", 10.5, TypeError),
+    ("shuffle", "yes", TypeError),
+    ("tol", -1e-3, ValueError),
+    ("warm_start", 1, TypeError),
+    ("momentum", 1.5, ValueError),
+    ("nesterovs_momentum", None, TypeError),
+    ("dropout", 1.0, ValueError),
+    ("dropout", -0.1, ValueError),
+    ("dropout", [0.1, 0.2, 0.3], ValueError),
+    ("early_stopping", "no", TypeError),
+    ("validation_fraction", 1.0, ValueError),
+    ("validation_fraction", 0.0, ValueError),
+    ("n_iter_no_change", 0, ValueError),
+    ("beta_1", 1.0, ValueError),
+    ("beta_2", -0.1, ValueError),
+    ("epsilon", 0.0, ValueError),
+    ("max_fun", 0, ValueError),
+    ("alpha", float("nan"), ValueError),
+]
+
+
+@pytest.mark.parametrize("name, value, error", BAD)
+def test_bad_parameter_is_named(name, value, error):
+    params = {name: value}
+    if name == "activation" and isinstance(value, list):
+        params["hidden_layer_sizes"] = (4, 4)
+    clf = BPClassifier(**params)  # __init__ stores, never validates
+    assert clf.get_params()[name] is value
+    with pytest.raises(error, match=name):
+        clf.fit(X, y)
+
+
+def test_dropout_with_lbfgs_is_an_error():
+    with pytest.raises(ValueError, match="dropout must be 0 with solver='lbfgs'"):
+        BPClassifier(solver="lbfgs", dropout=0.1).fit(X, y)
+
+
+def test_class_weight_and_loss_validated():
+    with pytest.raises(ValueError, match="class_weight"):
+        BPClassifier(class_weight="uniform").fit(X, y)
+    with pytest.raises(ValueError, match="loss"):
+        BPRegressor(loss="huber").fit(X, y.astype(float))
+
+
+def test_callable_init_is_checked():
+    def wrong_shape(fan_in, fan_out, rng, dtype):
+        return np.zeros((fan_out, fan_in), dtype=dtype)
+
+    with pytest.raises(ValueError, match="init returned an array of shape"):
+        BPClassifier(hidden_layer_sizes=(4,), init=wrong_shape).fit(X, y)
+
+
+def test_warm_start_with_changed_architecture_is_an_error():
+    clf = BPClassifier(
+        hidden_layer_sizes=(4,), solver="lbfgs", warm_start=True, random_state=0
+    ).fit(X, y)
+    clf.set_params(hidden_layer_sizes=(5,))
+    with pytest.raises(ValueError, match="shape changed"):
+        clf.fit(X, y)
