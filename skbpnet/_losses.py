@@ -130,7 +130,7 @@ class SquaredError(_Loss):
 
 
 class PoissonLoss(_Loss):
-    """Poisson deviance with a log link, summed over the outputs.
+    """Half the Poisson deviance with a log link, summed over the outputs.
 
     The per-sample value is ``y log(y / mu) - y + mu`` with ``mu = exp(z)``, so
     a perfect fit has zero loss, as in scikit-learn.

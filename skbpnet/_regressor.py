@@ -19,7 +19,7 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
 
     A feed-forward network trained by backpropagation with a linear output
     layer and the squared error, or an exponential output (log link) with the
-    Poisson deviance. With ``hidden_layer_sizes=()``, ``solver='lbfgs'`` and
+    half Poisson deviance. With ``hidden_layer_sizes=()``, ``solver='lbfgs'`` and
     the squared error it is exactly ridge regression with ``alpha``.
 
     Parameters
@@ -28,7 +28,7 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
 
     loss : {{'squared_error', 'poisson'}}, default='squared_error'
         'squared_error' is half the mean squared residual (averaged over the
-        outputs too, as in scikit-learn); 'poisson' the Poisson deviance with
+        outputs too, as in scikit-learn); 'poisson' half the Poisson deviance with
         a log link, for non-negative targets such as counts.
 
     Attributes

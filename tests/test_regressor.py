@@ -60,9 +60,9 @@ def test_poisson_matches_poisson_glm():
     X = rng.normal(size=(400, 3))
     y = rng.poisson(np.exp(0.3 * X[:, 0] - 0.5 * X[:, 1] + 0.2))
     glm = PoissonRegressor(alpha=1.0 / 400, tol=1e-12, max_iter=10_000).fit(X, y)
-    # PoissonRegressor minimises mean half-deviance + alpha/2 ||w||^2; our
-    # Poisson loss is the full mean deviance / 2... both are mean(mu - y log mu)
-    # up to constants, so alpha_bp / (2 n) = alpha_glm / 2.
+    # Both minimise the mean half Poisson deviance plus a penalty:
+    # PoissonRegressor alpha_glm / 2 * ||w||^2, ours alpha / (2 n) * ||w||^2,
+    # so alpha = n * alpha_glm gives the same model.
     reg = BPRegressor(
         hidden_layer_sizes=(),
         loss="poisson",

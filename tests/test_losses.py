@@ -1,0 +1,93 @@
+"""Losses: values, output deltas and numerical stability."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.metrics import log_loss, mean_poisson_deviance
+
+from skbpnet._losses import LOSSES
+
+
+def _targets(name, rng, n, k):
+    if name == "binary_log_loss":
+        return rng.randint(0, 2, size=(n, k)).astype(float)
+    if name == "softmax_cross_entropy":
+        return np.eye(k)[rng.randint(0, k, size=n)]
+    if name == "poisson":
+        return rng.poisson(2.0, size=(n, k)).astype(float)
+    return rng.normal(size=(n, k))
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+@pytest.mark.parametrize("weighted", [False, True])
+def test_delta_is_gradient_of_loss(name, weighted):
+    rng = np.random.RandomState(0)
+    n, k = 12, 3
+    Z = rng.normal(size=(n, k))
+    Y = _targets(name, rng, n, k)
+    s = rng.uniform(size=n) if weighted else np.full(n, 1.0)
+    s = s / s.sum()
+    loss = LOSSES[name]
+    delta = np.empty_like(Z)
+    loss.value_and_delta(Z, Y, s, delta)
+    h = 1e-6
+    numeric = np.empty_like(Z)
+    scratch = np.empty_like(Z)
+    for idx in np.ndindex(Z.shape):
+        Zp, Zm = Z.copy(), Z.copy()
+        Zp[idx] += h
+        Zm[idx] -= h
+        numeric[idx] = (
+            loss.value_and_delta(Zp, Y, s, scratch)
+            - loss.value_and_delta(Zm, Y, s, scratch)
+        ) / (2 * h)
+    assert_allclose(delta, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_values_match_scikit_learn_metrics():
+    rng = np.random.RandomState(0)
+    Z = rng.normal(size=(20, 4))
+    labels = rng.randint(0, 4, size=20)
+    Y = np.eye(4)[labels]
+    delta = np.empty_like(Z)
+    P = np.exp(Z) / np.exp(Z).sum(axis=1, keepdims=True)
+    ce = LOSSES["softmax_cross_entropy"].value_and_delta(Z, Y, 1 / 20, delta)
+    assert ce == pytest.approx(log_loss(labels, P))
+
+    z = Z[:, :1]
+    yb = (labels[:, None] % 2).astype(float)
+    bll = LOSSES["binary_log_loss"].value_and_delta(z, yb, 1 / 20, delta[:, :1])
+    assert bll == pytest.approx(log_loss(yb.ravel(), 1 / (1 + np.exp(-z.ravel()))))
+
+    counts = rng.poisson(3.0, size=(20, 1)).astype(float)
+    pois = LOSSES["poisson"].value_and_delta(z, counts, 1 / 20, delta[:, :1])
+    # Our value is half of scikit-learn's mean Poisson deviance.
+    assert pois == pytest.approx(
+        0.5 * mean_poisson_deviance(counts.ravel(), np.exp(z.ravel()))
+    )
+
+    R = rng.normal(size=(20, 4))
+    se = LOSSES["squared_error"].value_and_delta(R, np.zeros_like(R), 1 / 20, delta)
+    assert se == pytest.approx(0.5 * np.mean(R**2))
+
+
+@pytest.mark.parametrize("name", ["binary_log_loss", "softmax_cross_entropy"])
+def test_log_losses_never_overflow_or_take_log_zero(name):
+    Z = np.array([[-1e4, 1e4], [800.0, -800.0], [0.0, 0.0]])
+    Y = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    delta = np.empty_like(Z)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        value = LOSSES[name].value_and_delta(Z, Y, 1 / 3, delta)
+    assert np.isfinite(value) and value > 1000  # confidently wrong costs a lot
+    assert np.all(np.isfinite(delta))
+    assert np.all(np.abs(delta) <= 1 / 3 + 1e-12)
+
+
+def test_inverse_links():
+    Z = np.array([[0.0, np.log(3.0)]])
+    assert_allclose(
+        LOSSES["softmax_cross_entropy"].inverse_link(Z.copy()), [[0.25, 0.75]]
+    )
+    assert_allclose(LOSSES["binary_log_loss"].inverse_link(Z.copy()), [[0.5, 0.75]])
+    assert_allclose(LOSSES["poisson"].inverse_link(Z.copy()), [[1.0, 3.0]])
+    assert_allclose(LOSSES["squared_error"].inverse_link(Z.copy()), Z)

@@ -1,0 +1,345 @@
+"""Tests for the command line, ``python -m skbpnet`` (skbpnet/_cli.py)."""
+
+import io
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from skbpnet._cli import (
+    DATASETS,
+    DATASETS_2D,
+    format_table,
+    load_csv,
+    load_dataset,
+    main,
+    plot_decision_boundaries,
+    run_comparison,
+)
+
+MODELS = ("BPClassifier", "LogisticRegression", "MLPClassifier")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def _write_csv(path, header, rows):
+    lines = [",".join(header)] + [",".join(str(v) for v in row) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def _blob_rows(n_per_class=20, labels=("cat", "dog", "eel"), n_features=3, seed=0):
+    """Rows of well-separated Gaussian clusters with a string label last."""
+    rng = np.random.RandomState(seed)
+    rows = []
+    for k, label in enumerate(labels):
+        centre = np.full(n_features, 4.0 * k)
+        for x in rng.normal(centre, 0.5, size=(n_per_class, n_features)):
+            rows.append([f"{v:.4f}" for v in x] + [label])
+    return rows
+
+
+def _parse_table(text):
+    """Map data set name -> {model: mean accuracy} from the printed table."""
+    result = {}
+    for line in text.splitlines():
+        parts = [p.strip() for p in line.split(" | ")]
+        if len(parts) != 1 + len(MODELS) or not parts[0]:
+            continue
+        name = parts[0].split()[0]
+        try:
+            accs = [float(p.split("±")[0]) for p in parts[1:]]
+        except ValueError:  # the header lines
+            continue
+        result[name] = dict(zip(MODELS, accs))
+    return result
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """The one full default run (with --plot), shared by several tests."""
+    png = tmp_path_factory.mktemp("plot") / "boundaries.png"
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["--plot", str(png)])
+    return SimpleNamespace(code=code, out=out.getvalue(), err=err.getvalue(), png=png)
+
+
+@pytest.fixture(scope="module")
+def small_rows():
+    # A cheap comparison for tests that only look at the result structure.
+    return run_comparison(
+        {"xor": load_dataset("xor"), "blobs": load_dataset("blobs")}, cv=2
+    )
+
+
+# ------------------------------------------------------------ default run
+def test_default_run_prints_table(default_run):
+    assert default_run.code == 0, default_run.err
+    for name in (*DATASETS, *MODELS):
+        assert name in default_run.out
+    table = _parse_table(default_run.out)
+    assert list(table) == list(DATASETS)
+    assert table["digits"]["BPClassifier"] > 0.9
+    assert "decision boundaries written to" in default_run.out
+
+
+def test_bp_beats_logistic_regression_on_nonlinear_sets(default_run):
+    table = _parse_table(default_run.out)
+    for name in ("circles", "moons", "xor"):
+        bp, lr, mlp = (table[name][m] for m in MODELS)
+        assert bp > lr + 0.05, name
+        # Same architecture and optimiser: BP and MLP should agree closely.
+        assert abs(bp - mlp) < 0.05, name
+    for model in MODELS:
+        assert table["blobs"][model] > 0.97
+
+
+def test_default_run_writes_png(default_run):
+    data = default_run.png.read_bytes()
+    assert data.startswith(PNG_MAGIC) and len(data) > 10_000
+
+
+def test_result_rows_have_documented_shape(small_rows):
+    assert [r["dataset"] for r in small_rows] == ["xor", "blobs"]
+    row = small_rows[0]
+    assert row["n_samples"] == 200 and row["n_features"] == 2
+    assert row["n_classes"] == 2 and row["cv"] == 2
+    for model in MODELS:
+        s = row["scores"][model]
+        assert 0 <= s["mean"] <= 1 and s["std"] >= 0 and s["fit_time"] > 0
+
+
+def test_format_table_is_aligned(small_rows):
+    text = format_table(small_rows, plus_minus="+/-")
+    lines = text.splitlines()
+    assert len(lines) == 3 + len(small_rows)
+    # Every column separator sits at the same offset on every line.
+    bars = {tuple(i for i, c in enumerate(line) if c == "|") for line in lines[:2]}
+    bars |= {tuple(i for i, c in enumerate(line) if c == "|") for line in lines[3:]}
+    assert len(bars) == 1
+    assert "+/-" in lines[3]
+
+
+def test_plot_function_on_a_subset(small_rows, tmp_path):
+    png = tmp_path / "xor.png"
+    plot_decision_boundaries({"xor": load_dataset("xor")}, small_rows, str(png))
+    assert png.read_bytes().startswith(PNG_MAGIC)
+
+
+def test_builtin_data_sets():
+    for name in DATASETS_2D:
+        X, y = load_dataset(name)
+        assert X.shape == (200, 2)
+        np.testing.assert_allclose(X.mean(axis=0), 0, atol=1e-12)
+        np.testing.assert_allclose(X.std(axis=0), 1)
+        assert set(np.unique(y)) == {0, 1}
+    X, y = load_dataset("xor")
+    X2, y2 = load_dataset("xor")
+    np.testing.assert_array_equal(X, X2)  # fixed seed
+    with pytest.raises(ValueError, match="unknown data set"):
+        load_dataset("spirals")
+
+
+def test_help_in_subprocess():
+    proc = subprocess.run(
+        [sys.executable, "-m", "skbpnet", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for option in ("--plot", "--data", "--target", "--cv"):
+        assert option in proc.stdout
+    assert "LogisticRegression" in proc.stdout
+
+
+def test_help_in_process(capsys):
+    assert main(["--help"]) == 0
+    assert "usage:" in capsys.readouterr().out
+
+
+# -------------------------------------------------------------------- CSV
+def test_csv_with_string_target(tmp_path, capsys):
+    path = _write_csv(tmp_path / "animals.csv", ["a", "b", "c", "kind"], _blob_rows())
+    assert main(["--data", path, "--target", "kind"]) == 0
+    captured = capsys.readouterr()
+    table = _parse_table(captured.out)
+    assert list(table) == ["animals"]
+    for model in MODELS:
+        assert table["animals"][model] > 0.9
+    for name in DATASETS:  # the built-in sets are not run with --data
+        assert name not in table
+    assert "note:" not in captured.err
+
+
+def test_csv_target_in_middle_and_numeric_labels(tmp_path):
+    rows = [[r[0], r[2], r[1]] for r in _blob_rows(labels=("0", "1"), n_features=2)]
+    path = _write_csv(tmp_path / "d.csv", ["x", "label", "z"], rows)
+    X, y, names = load_csv(path, "label")
+    assert names == ["x", "z"]
+    assert X.shape == (40, 2) and X.dtype == np.float64
+    assert y.dtype.kind == "i" and set(y.tolist()) == {0, 1}
+
+
+def test_csv_with_two_features_can_be_plotted(tmp_path, capsys):
+    path = _write_csv(
+        tmp_path / "two.csv", ["x", "y", "label"], _blob_rows(n_features=2)
+    )
+    png = tmp_path / "two.png"
+    assert main(["--data", path, "--target", "label", "--plot", str(png)]) == 0
+    assert png.read_bytes().startswith(PNG_MAGIC)
+    assert "two.png" in capsys.readouterr().out
+
+
+def test_small_class_falls_back_to_fewer_folds(tmp_path, capsys):
+    rows = _blob_rows(n_per_class=10, labels=("a", "b"))
+    rows += _blob_rows(n_per_class=3, labels=("rare",), seed=1)
+    path = _write_csv(tmp_path / "rare.csv", ["p", "q", "r", "t"], rows)
+    assert main(["--data", path, "--target", "t"]) == 0
+    captured = capsys.readouterr()
+    assert "3-fold" in captured.err and "rare" in captured.err
+    assert "over 3 stratified" in captured.out
+
+
+def _header_only(tmp_path):
+    return _write_csv(tmp_path / "h.csv", ["a", "t"], [])
+
+
+def _empty(tmp_path):
+    (tmp_path / "empty.csv").write_text("\n\n", encoding="utf-8")
+    return str(tmp_path / "empty.csv")
+
+
+def _rows_csv(header, rows):
+    return lambda tmp_path: _write_csv(tmp_path / "bad.csv", header, rows)
+
+
+_GOOD = _blob_rows(n_per_class=10, labels=("a", "b"), n_features=2)
+
+ERROR_CASES = {
+    "missing file": (
+        lambda tmp_path: str(tmp_path / "nope.csv"),
+        "t",
+        ["file not found", "nope.csv"],
+    ),
+    "missing target": (
+        _rows_csv(["x", "y", "t"], _GOOD),
+        "label",
+        ["no column 'label'", "available columns: x, y, t"],
+    ),
+    "empty file": (_empty, "t", ["is empty"]),
+    "header only": (_header_only, "t", ["no data rows"]),
+    "non-numeric feature": (
+        _rows_csv(["x", "colour", "t"], [[r[0], "red", r[2]] for r in _GOOD]),
+        "t",
+        ["non-numeric", "colour", "'red'"],
+    ),
+    "nan feature": (
+        _rows_csv(["x", "y", "t"], [_GOOD[0][:1] + ["nan", "a"]] + _GOOD[1:]),
+        "t",
+        ["missing", "y (1 row)"],
+    ),
+    "empty feature cell": (
+        _rows_csv(["x", "y", "t"], [["", "1", "a"]] + _GOOD[1:]),
+        "t",
+        ["missing", "x (1 row)"],
+    ),
+    "single class": (
+        _rows_csv(["x", "y", "t"], [r[:2] + ["a"] for r in _GOOD]),
+        "t",
+        ["single class", "'a'"],
+    ),
+    "class with one row": (
+        _rows_csv(["x", "y", "t"], _GOOD + [["0", "0", "lonely"]]),
+        "t",
+        ["lonely", "single row"],
+    ),
+    "continuous target": (
+        _rows_csv(
+            ["x", "y", "t"],
+            [
+                r[:2] + [f"{i * 0.37:.2f}"]
+                for i, r in enumerate(_blob_rows(labels=("a", "b"), n_features=2))
+            ],
+        ),
+        "t",
+        ["looks continuous", "classifiers"],
+    ),
+    "missing target value": (
+        _rows_csv(["x", "y", "t"], [r[:2] + [""] for r in _GOOD[:2]] + _GOOD[2:]),
+        "t",
+        ["missing value", "'t'"],
+    ),
+    "ragged row": (
+        _rows_csv(["x", "y", "t"], _GOOD + [["1", "a"]]),
+        "t",
+        ["line 22", "2 fields"],
+    ),
+    "no feature column": (
+        _rows_csv(["t"], [[r[-1]] for r in _GOOD]),
+        "t",
+        ["no feature columns"],
+    ),
+    "unnamed column": (
+        _rows_csv(["", "y", "t"], _GOOD),
+        "t",
+        ["column 1", "no name"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ERROR_CASES, ids=list(ERROR_CASES))
+def test_csv_errors_exit_2_with_message(case, tmp_path, capsys):
+    make_path, target, fragments = ERROR_CASES[case]
+    code = main(["--data", make_path(tmp_path), "--target", target])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert "Traceback" not in captured.err
+    for fragment in fragments:
+        assert fragment in captured.err
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["--data", "x.csv"], "--data and --target must be given together"),
+        (["--target", "t"], "--data and --target must be given together"),
+        (["--cv", "1"], "--cv must be at least 2"),
+        (["--cv", "five"], "invalid int value"),
+        (["--bogus"], "unrecognized arguments"),
+    ],
+)
+def test_argument_errors_exit_2(argv, fragment, capsys):
+    assert main(argv) == 2
+    assert fragment in capsys.readouterr().err
+
+
+def test_plot_with_more_than_two_csv_features_errors(tmp_path, capsys):
+    path = _write_csv(tmp_path / "three.csv", ["a", "b", "c", "k"], _blob_rows())
+    png = tmp_path / "out.png"
+    assert main(["--data", path, "--target", "k", "--plot", str(png)]) == 2
+    assert "exactly 2 feature columns" in capsys.readouterr().err
+    assert not png.exists()
+
+
+@pytest.mark.parametrize(
+    "name, fragment",
+    [("missing_dir/out.png", "directory does not exist"), ("out.xyz", "'xyz'")],
+)
+def test_bad_plot_path_fails_before_running(name, fragment, tmp_path, capsys):
+    assert main(["--plot", str(tmp_path / name)]) == 2
+    captured = capsys.readouterr()
+    assert fragment in captured.err
+    assert captured.out == ""  # nothing was computed
+
+
+def test_plot_without_matplotlib(tmp_path, capsys, monkeypatch):
+    # A None entry in sys.modules makes the import raise ImportError.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    assert main(["--plot", str(tmp_path / "out.png")]) == 2
+    assert "pip install skbpnet[plot]" in capsys.readouterr().err
