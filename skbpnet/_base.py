@@ -356,47 +356,29 @@ class BaseBP(BaseEstimator):
         l2 = self.alpha / total
         batch_size = _batch_size(self.batch_size, n_train)
         dropout_rng = rng if any(self._config["dropout"]) else None
-        gather = _BatchGatherer(X, batch_size)
+        batches = _Batches(X, Y, sample_weight, batch_size)
+        norm_rows = [self.gradient_norms_]
         start_time = time.time()
         max_epochs = 1 if incremental else self.max_iter
+        # Without shuffling or a held-out split the batches are plain slices,
+        # which are views: X is never gathered or copied.
+        contiguous = not self.shuffle and val_idx is None
+        order = train_idx.copy()
 
         try:
             self.n_iter_ = 0
             for _ in range(max_epochs):
-                order = train_idx.copy()
                 if self.shuffle:
                     rng.shuffle(order)
-                contiguous = not self.shuffle and val_idx is None
-                accumulated = 0.0
-                norms = np.zeros(len(net.coefs))
-                n_batches = 0
-                for batch in gen_batches(n_train, batch_size):
-                    idx = batch if contiguous else order[batch]
-                    Y_b = Y[idx]
-                    if sw_train is None:
-                        s = 1.0 / Y_b.shape[0]
-                        weight = Y_b.shape[0]
-                    else:
-                        sw_b = sample_weight[idx]
-                        weight = float(sw_b.sum())
-                        if weight == 0:
-                            continue  # rows of zero weight carry no information
-                        s = sw_b / weight
-                    X_b = gather(idx)
-                    batch_loss = net.loss_grad(X_b, Y_b, s, l2, rng=dropout_rng)
-                    norms += net.gradient_norms()
-                    n_batches += 1
-                    optimizer.step(net.params, net.grad)
-                    accumulated += batch_loss * weight
-
+                accumulated, norms = self._run_epoch(
+                    net, optimizer, batches, order, contiguous, l2, dropout_rng
+                )
                 self.n_iter_ += 1
                 self.t_ += n_train
                 optimizer.epoch += 1
                 self.loss_ = accumulated / total + l2 * net.penalty()
                 self.loss_curve_.append(self.loss_)
-                self.gradient_norms_ = np.vstack(
-                    [self.gradient_norms_, norms / max(n_batches, 1)]
-                )
+                norm_rows.append(norms[None, :])
                 if early_stopping:
                     score = self._score_indices(net, X, Y, sample_weight, val_idx)
                     self.validation_scores_.append(score)
@@ -421,9 +403,28 @@ class BaseBP(BaseEstimator):
                 + (" at its best validation score." if early_stopping else "."),
                 stacklevel=3,
             )
+        finally:
+            self.gradient_norms_ = np.vstack(norm_rows)
         if early_stopping and getattr(self, "_best_weights", None) is not None:
             net.set_weights(*self._best_weights)
         self._best_weights = None
+
+    def _run_epoch(self, net, optimizer, batches, order, contiguous, l2, dropout_rng):
+        """One pass over the training rows; returns (weighted loss sum, norms)."""
+        accumulated = 0.0
+        norms = np.zeros(len(net.coefs))
+        batch_norms = np.empty(len(net.coefs))
+        n_batches = 0
+        for batch in gen_batches(order.shape[0], batches.batch_size):
+            X_b, Y_b, s, weight = batches(batch if contiguous else order[batch])
+            if weight == 0:
+                continue  # rows of zero weight carry no information
+            batch_loss = net.loss_grad(X_b, Y_b, s, l2, rng=dropout_rng)
+            norms += net.gradient_norms(out=batch_norms)
+            optimizer.step(net.params, net.grad)
+            accumulated += batch_loss * weight
+            n_batches += 1
+        return accumulated, norms / max(n_batches, 1)
 
     def _split_validation(self, Y, rng):
         n = Y.shape[0]
@@ -551,22 +552,41 @@ class _OptimizerState:
         return (opt.velocity if isinstance(opt, SGD) else opt.m).shape[0]
 
 
-class _BatchGatherer:
-    """Gather rows of ``X`` into one reused buffer (no allocation per batch).
+class _Batches:
+    """Gather mini-batches into reused buffers (no allocation per batch).
 
-    Slices of a dense array are returned as views; index arrays are gathered
-    with ``np.take(..., out=)``.  Sparse matrices are indexed normally.
+    Called with a slice (rows in order) it returns views; called with an
+    index array it gathers rows of ``X``, ``Y`` and the weights with
+    ``np.take(..., out=)``.  Sparse ``X`` is indexed normally.  Returns
+    ``(X_b, Y_b, s, weight)`` with ``s`` the normalised batch weights (a scalar
+    when unweighted) and ``weight`` the batch's total weight.
     """
 
-    def __init__(self, X, batch_size):
-        self.X = X
+    def __init__(self, X, Y, sample_weight, batch_size):
+        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.batch_size = batch_size
         self.dense = not sp.issparse(X)
         if self.dense:
-            self.buffer = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+            self._X = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+        self._Y = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+        if sample_weight is not None:
+            self._sw = np.empty(batch_size, dtype=sample_weight.dtype)
 
     def __call__(self, idx):
-        if isinstance(idx, slice) or not self.dense:
-            return self.X[idx]
-        out = self.buffer[: idx.shape[0]]
-        np.take(self.X, idx, axis=0, out=out)
-        return out
+        if isinstance(idx, slice):
+            X_b, Y_b = self.X[idx], self.Y[idx]
+            sw_b = None if self.sample_weight is None else self.sample_weight[idx]
+        else:
+            n = idx.shape[0]
+            if self.dense:
+                X_b = self.X.take(idx, axis=0, out=self._X[:n])
+            else:
+                X_b = self.X[idx]
+            Y_b = self.Y.take(idx, axis=0, out=self._Y[:n])
+            sw_b = None
+            if self.sample_weight is not None:
+                sw_b = self.sample_weight.take(idx, out=self._sw[:n])
+        if sw_b is None:
+            return X_b, Y_b, 1.0 / Y_b.shape[0], Y_b.shape[0]
+        weight = float(sw_b.sum())
+        return X_b, Y_b, (sw_b / weight if weight else sw_b), weight

@@ -23,13 +23,13 @@ from scipy.special import expit, logsumexp, xlogy
 
 def _weighted_sum(per_sample, s):
     """Sum of ``per_sample`` weighted by ``s`` (an array or a scalar)."""
-    if np.ndim(s) == 0:
+    if not isinstance(s, np.ndarray):
         return float(per_sample.sum() * s)
     return float(per_sample @ s)
 
 
 def _scale_rows(delta, s):
-    if np.ndim(s) == 0:
+    if not isinstance(s, np.ndarray):
         delta *= s
     else:
         delta *= s[:, None]
@@ -111,7 +111,27 @@ class SoftmaxCrossEntropy(_Loss):
         return Z
 
     def per_sample(self, Z, Y):
-        return logsumexp(Z, axis=1) - (Y * Z).sum(axis=1)
+        return logsumexp(Z, axis=1) - np.einsum("ij,ij->i", Y, Z)
+
+    def value_and_delta(self, Z, Y, s, delta, compute_loss=True):
+        # Fused: the shifted logits, their exponentials and the row sums
+        # serve both the probabilities and the loss, in a few passes.
+        shift = Z.max(axis=1, keepdims=True)
+        np.subtract(Z, shift, out=delta)
+        loss = None
+        if compute_loss:
+            target_logit = np.einsum("ij,ij->i", Y, delta)
+        np.exp(delta, out=delta)
+        norm = delta.sum(axis=1, keepdims=True)
+        delta /= norm
+        if compute_loss:
+            # -log p_y = log(sum exp(z - max)) - (z_y - max); never log(0).
+            per_sample = np.log(norm[:, 0])
+            per_sample -= target_logit
+            loss = _weighted_sum(per_sample, s)
+        delta -= Y
+        _scale_rows(delta, s)
+        return loss
 
 
 class SquaredError(_Loss):

@@ -77,7 +77,9 @@ def test_params_are_views_of_one_flat_vector():
     net.params[:] = np.arange(net.n_params)
     for W in net.coefs + net.intercepts:
         assert np.shares_memory(W, net.params)
-    assert net.coefs[1][0, 0] == 3 * 4 + 4
+    # weights first (W1, W2, W3), then biases
+    assert net.coefs[1][0, 0] == 3 * 4
+    assert net.intercepts[0][0] == 3 * 4 + 4 * 15 + 5 * 2
 
 
 def test_penalty_and_l2_gradient():
