@@ -24,6 +24,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._callbacks import CallbackSupportMixin, with_callbacks
 from ._network import Network, build_layers, forward
 from ._optimizers import SGD, Adam
 from ._params import STOCHASTIC_SOLVERS, validate_params
@@ -41,7 +42,7 @@ def _stochastic_only(est):
     return True
 
 
-class BaseBP(BaseEstimator):
+class BaseBP(CallbackSupportMixin, BaseEstimator):
     """Base class of :class:`BPClassifier` and :class:`BPRegressor`.
 
     Subclasses define ``_loss_name(Y)`` (which loss to train), ``_encode_y``
@@ -164,7 +165,7 @@ class BaseBP(BaseEstimator):
         )
 
     def _prepare(self, X, y, sample_weight, incremental, classes=None):
-        """Validate everything and return ``(net, X, Y, sample_weight)``.
+        """Validate everything and return ``(net, X, y, Y, sample_weight)``.
 
         Builds the network, initialised afresh or loaded from the fitted
         ``coefs_`` (warm start, partial_fit).  Also used by ``gradient_check``.
@@ -187,7 +188,7 @@ class BaseBP(BaseEstimator):
             net = self._network(config, X.dtype, X.shape[1], n_outputs, loss)
             net.set_weights(self.coefs_, self.intercepts_)
         self._config = config
-        return net, X, Y, sample_weight
+        return net, X, y, Y, sample_weight
 
     def _set_structure(self, config, n_outputs, net):
         # The architecture predict needs, frozen at fit time so that a later
@@ -234,16 +235,25 @@ class BaseBP(BaseEstimator):
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
 
+    @with_callbacks
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
-        net, X, Y, sample_weight = self._prepare(
+        net, X, y, Y, sample_weight = self._prepare(
             X, y, sample_weight, incremental, classes
         )
+        # One root task per fit, one subtask per epoch (lbfgs: per iteration).
+        tasks = _Tasks(self, X, y, sample_weight, 1 if incremental else self.max_iter)
         if self.solver == "lbfgs":
-            self._fit_lbfgs(net, X, Y, sample_weight)
+            self._fit_lbfgs(net, X, Y, sample_weight, tasks)
         else:
-            self._fit_stochastic(net, X, Y, sample_weight, incremental)
+            self._fit_stochastic(net, X, Y, sample_weight, incremental, tasks)
         self.coefs_, self.intercepts_ = net.get_weights()
+        tasks.end_fit(self._reconstruction(net))
         return self
+
+    def _reconstruction(self, net):
+        """Attributes that make a copy of this estimator predict like ``net``."""
+        coefs, intercepts = net.get_weights()
+        return {"coefs_": coefs, "intercepts_": intercepts}
 
     def fit(self, X, y, sample_weight=None):
         """Fit the network to data ``X`` and targets ``y``.
@@ -265,7 +275,7 @@ class BaseBP(BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=False)
 
     # -- L-BFGS -------------------------------------------------------------
-    def _fit_lbfgs(self, net, X, Y, sample_weight):
+    def _fit_lbfgs(self, net, X, Y, sample_weight, tasks):
         s, total = _normalised_weights(sample_weight, X.shape[0], X.dtype)
         l2 = self.alpha / total
         last = {}
@@ -283,6 +293,10 @@ class BaseBP(BaseEstimator):
             norms.append(last["norms"])
             if self.verbose:
                 print(f"Iteration {len(losses)}, loss = {losses[-1]:.8f}")
+            task = tasks.begin_epoch()
+            net.params[...] = intermediate_result.x
+            if tasks.end_epoch(task, lambda: self._reconstruction(net)):
+                raise StopIteration  # scipy ends the minimisation cleanly
 
         result = scipy.optimize.minimize(
             objective,
@@ -299,12 +313,13 @@ class BaseBP(BaseEstimator):
         )
         net.params[...] = result.x
         self.n_iter_ = int(result.nit)
+        stopped_by_callback = result.status == 99 or "callback" in str(result.message)
         self.loss_ = float(result.fun)
         self.loss_curve_ = list(self.loss_curve_) + losses
         self.best_loss_ = min([self.loss_] + losses)
         if norms:
             self.gradient_norms_ = np.vstack([self.gradient_norms_, np.array(norms)])
-        if result.status != 0:
+        if result.status != 0 and not stopped_by_callback:
             warnings.warn(
                 f"lbfgs failed to converge after {self.n_iter_} iterations "
                 f"(status={result.status}): {result.message}. Increase max_iter "
@@ -332,7 +347,7 @@ class BaseBP(BaseEstimator):
             self.epsilon,
         )
 
-    def _fit_stochastic(self, net, X, Y, sample_weight, incremental):
+    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, tasks):
         optimizer = getattr(self, "_optimizer", None)
         if (
             optimizer is None
@@ -368,6 +383,7 @@ class BaseBP(BaseEstimator):
         try:
             self.n_iter_ = 0
             for _ in range(max_epochs):
+                task = tasks.begin_epoch()
                 if self.shuffle:
                     rng.shuffle(order)
                 accumulated, norms = self._run_epoch(
@@ -386,7 +402,7 @@ class BaseBP(BaseEstimator):
                 if self.verbose:
                     self._print_progress(start_time, early_stopping)
                 stop = self._schedule(optimizer)
-                if stop:
+                if tasks.end_epoch(task, lambda: self._reconstruction(net)) or stop:
                     break
             else:
                 if not incremental:
@@ -521,6 +537,46 @@ class BaseBP(BaseEstimator):
             self._fitted_layers["maxout_pieces"],
         )
         return forward(layers, X, self.coefs_, self.intercepts_)
+
+
+class _Tasks:
+    """The callback tasks of one fit: a root task and one subtask per epoch."""
+
+    def __init__(self, est, X, y, sample_weight, max_epochs):
+        self.est, self.X, self.y = est, X, y
+        self.metadata = (
+            {} if sample_weight is None else {"sample_weight": sample_weight}
+        )
+        self.root = est._init_callback_context(max_subtasks=max_epochs)
+        self.root.call_on_fit_task_begin(
+            estimator=est, X=X, y=y, metadata=self.metadata
+        )
+
+    def begin_epoch(self):
+        task = self.root.subcontext(task_name="epoch")
+        task.call_on_fit_task_begin(
+            estimator=self.est, X=self.X, y=self.y, metadata=self.metadata
+        )
+        return task
+
+    def end_epoch(self, task, reconstruction):
+        """Run the end hooks; True when a callback asks to stop."""
+        return task.call_on_fit_task_end(
+            estimator=self.est,
+            X=self.X,
+            y=self.y,
+            metadata=self.metadata,
+            reconstruction_attributes=reconstruction,
+        )
+
+    def end_fit(self, reconstruction):
+        self.root.call_on_fit_task_end(
+            estimator=self.est,
+            X=self.X,
+            y=self.y,
+            metadata=self.metadata,
+            reconstruction_attributes=reconstruction,
+        )
 
 
 def _normalised_weights(sample_weight, n, dtype):

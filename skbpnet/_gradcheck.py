@@ -76,7 +76,7 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
         if not hasattr(X, "tocsr")
         else X.astype(np.float64)
     )
-    net, X, Y, sample_weight = est._prepare(X, y, sample_weight, incremental=False)
+    net, X, _, Y, sample_weight = est._prepare(X, y, sample_weight, incremental=False)
     if not fitted:
         # Fresh biases are zero, which puts every row whose inputs to a layer
         # are all zero (dead ReLUs upstream) exactly on the kink of a ReLU or

@@ -1,0 +1,45 @@
+"""scikit-learn's callback protocol (``sklearn.callback``), when it exists.
+
+scikit-learn 1.9 added callbacks: ``est.set_callbacks(ProgressBar())``, with
+hooks called at the start and end of each fit task.  The estimators report
+one root task per ``fit`` and one subtask per epoch (L-BFGS: per iteration);
+a callback whose ``on_fit_task_end`` returns True stops training after that
+epoch.  On an older scikit-learn the same calls exist and do nothing, so the
+estimators run unchanged.
+"""
+
+try:  # scikit-learn >= 1.9
+    from sklearn.callback import CallbackSupportMixin, with_callbacks
+
+    HAS_CALLBACKS = True
+except ImportError:  # pragma: no cover - exercised only on older scikit-learn
+    HAS_CALLBACKS = False
+
+    class _NullContext:
+        """Stands in for ``CallbackContext``: every hook is a no-op."""
+
+        def subcontext(self, *args, **kwargs):
+            return self
+
+        def call_on_fit_task_begin(self, **kwargs):
+            return self
+
+        def call_on_fit_task_end(self, **kwargs):
+            return False
+
+    class CallbackSupportMixin:
+        """Fallback: accepts callbacks and never calls them."""
+
+        def set_callbacks(self, *callbacks):
+            """Store callbacks; this scikit-learn has no callback protocol."""
+            self._skl_callbacks = list(callbacks)
+            return self
+
+        def _init_callback_context(self, *args, **kwargs):
+            return _NullContext()
+
+    def with_callbacks(method):
+        return method
+
+
+__all__ = ["HAS_CALLBACKS", "CallbackSupportMixin", "with_callbacks"]

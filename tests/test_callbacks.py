@@ -1,0 +1,180 @@
+"""scikit-learn's callback protocol and the verbose output."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_moons
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skbpnet import BPClassifier, BPRegressor
+
+callback = pytest.importorskip("sklearn.callback")
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return make_moons(n_samples=120, noise=0.2, random_state=0)
+
+
+class Recorder:
+    """Records hook calls; optionally asks to stop after ``stop_after`` epochs."""
+
+    max_propagation_depth = None  # auto-propagated from meta-estimators
+
+    def __init__(self, stop_after=None):
+        self.stop_after = stop_after
+        self.events = []
+
+    def setup(self, estimator, context):
+        self.events.append(("setup", type(estimator).__name__, context.task_name))
+
+    def on_fit_task_begin(self, estimator, context):
+        self.events.append(("begin", type(estimator).__name__, context.task_name))
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        self.events.append(("end", type(estimator).__name__, context.task_name))
+        if context.task_name == "epoch" and isinstance(estimator, BPClassifier):
+            self.last_fitted = fitted_estimator
+            epochs = sum(e == ("end", "BPClassifier", "epoch") for e in self.events)
+            return self.stop_after is not None and epochs >= self.stop_after
+        return False
+
+    def teardown(self, estimator, context):
+        self.events.append(("teardown", type(estimator).__name__, context.task_name))
+
+
+def _epochs(rec):
+    return sum(e == ("end", "BPClassifier", "epoch") for e in rec.events)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_one_task_per_epoch(moons, solver):
+    X, y = moons
+    rec = Recorder()
+    clf = BPClassifier(
+        hidden_layer_sizes=(8,), solver=solver, max_iter=15, random_state=0
+    )
+    clf.set_callbacks(rec).fit(X, y)
+    assert rec.events[0] == ("setup", "BPClassifier", "fit")
+    assert rec.events[-1] == ("teardown", "BPClassifier", "fit")
+    assert _epochs(rec) == clf.n_iter_ == 15
+    # The fitted estimator handed to callbacks predicts with that epoch's weights.
+    np.testing.assert_allclose(rec.last_fitted.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_callback_returning_true_stops_training(moons, solver):
+    X, y = moons
+    clf = BPClassifier(
+        hidden_layer_sizes=(8,), solver=solver, max_iter=100, random_state=0
+    )
+    clf.set_callbacks(Recorder(stop_after=3)).fit(X, y)
+    assert clf.n_iter_ == 3
+    assert len(clf.loss_curve_) == 3
+    assert np.all(np.isfinite(clf.predict_proba(X)))
+
+
+def test_callbacks_set_on_a_pipeline_propagate(moons):
+    X, y = moons
+    rec = Recorder()
+    pipe = make_pipeline(
+        StandardScaler(),
+        BPClassifier(hidden_layer_sizes=(8,), max_iter=7, random_state=0),
+    )
+    pipe.set_callbacks(rec).fit(X, y)
+    assert _epochs(rec) == 7
+    assert ("setup", "Pipeline", "fit") in rec.events
+
+
+def test_scoring_monitor_records_every_epoch(moons):
+    X, y = moons
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    clf = BPClassifier(
+        hidden_layer_sizes=(8,), max_iter=12, learning_rate_init=0.05, random_state=0
+    )
+    clf.set_callbacks(monitor).fit(X, y)
+    rows = monitor.get_logs().data
+    epochs = [row for row in rows if row["task_name"] == "epoch"]
+    assert len(epochs) == 12
+    accuracies = [row["accuracy"] for row in epochs]
+    assert all(0 <= a <= 1 for a in accuracies)
+    # The score of the final root task is the fitted model's.
+    final = [row for row in rows if row["task_name"] == "fit"][-1]
+    assert final["accuracy"] == pytest.approx(clf.score(X, y))
+    assert accuracies[-1] == pytest.approx(clf.score(X, y))
+
+
+def test_progress_bar_runs(moons, capsys):
+    pytest.importorskip("rich")
+    X, y = moons
+    reg = BPRegressor(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    reg.set_callbacks(callback.ProgressBar()).fit(X, y.astype(float))
+    assert reg.n_iter_ == 5
+
+
+def test_partial_fit_reports_one_epoch(moons):
+    X, y = moons
+    rec = Recorder()
+    clf = BPClassifier(hidden_layer_sizes=(8,), random_state=0).set_callbacks(rec)
+    clf.partial_fit(X, y, classes=[0, 1])
+    clf.partial_fit(X, y)
+    assert _epochs(rec) == 2
+
+
+def test_verbose_prints_one_line_per_epoch(moons, capsys):
+    X, y = moons
+    BPClassifier(
+        hidden_layer_sizes=(8,),
+        max_iter=4,
+        verbose=True,
+        early_stopping=True,
+        n_iter_no_change=50,
+        random_state=0,
+    ).fit(X, y)
+    lines = [
+        line
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("Epoch")
+    ]
+    assert len(lines) == 4
+    assert "loss = " in lines[0]
+    assert "validation score = " in lines[0]
+    assert "elapsed = " in lines[0]
+
+
+def test_without_sklearn_callback_module_everything_still_works():
+    # Simulate a scikit-learn without sklearn.callback in a fresh interpreter.
+    code = textwrap.dedent(
+        """
+        import sys
+        # scikit-learn itself imports sklearn.callback; load what skbpnet needs
+        # first, then hide the module from skbpnet's own import.
+        import sklearn.base, sklearn.metrics, sklearn.model_selection
+        import sklearn.preprocessing, sklearn.utils.class_weight
+        import sklearn.utils.metaestimators, sklearn.utils.multiclass
+        sys.modules["sklearn.callback"] = None
+        import numpy as np
+        from skbpnet import BPClassifier
+        from skbpnet._callbacks import HAS_CALLBACKS
+        assert not HAS_CALLBACKS
+        X = np.random.RandomState(0).normal(size=(40, 2))
+        y = (X[:, 0] > 0).astype(int)
+        clf = BPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+        clf.set_callbacks(object()).fit(X, y)
+        assert clf.n_iter_ == 3
+        print("ok")
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "ok"
