@@ -279,17 +279,24 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         s, total = _normalised_weights(sample_weight, X.shape[0], X.dtype)
         l2 = self.alpha / total
         last = {}
+        accepted = {"x": net.params.astype(np.float64), "fun": np.inf}
+        losses, norms = [], []
 
         def objective(x):
             net.params[...] = x
-            loss = net.loss_grad(X, Y, s, l2) + l2 * net.penalty()
+            with _quiet_overflow():
+                loss = net.loss_grad(X, Y, s, l2) + l2 * net.penalty()
+            grad = net.grad.astype(np.float64)
+            if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
+                # An infinite value makes the line search step back.
+                return np.inf, np.zeros_like(grad)
             last["norms"] = net.gradient_norms()
-            return loss, net.grad.astype(np.float64)
-
-        losses, norms = [], []
+            return loss, grad
 
         def record(intermediate_result):
-            losses.append(float(intermediate_result.fun))
+            accepted["x"] = np.array(intermediate_result.x)
+            accepted["fun"] = float(intermediate_result.fun)
+            losses.append(accepted["fun"])
             norms.append(last["norms"])
             if self.verbose:
                 print(f"Iteration {len(losses)}, loss = {losses[-1]:.8f}")
@@ -298,27 +305,41 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             if tasks.end_epoch(task, lambda: self._reconstruction(net)):
                 raise StopIteration  # scipy ends the minimisation cleanly
 
-        result = scipy.optimize.minimize(
-            objective,
-            net.params.astype(np.float64),
-            method="L-BFGS-B",
-            jac=True,
-            callback=record,
-            options={
-                "maxiter": self.max_iter,
-                "maxfun": self.max_fun,
-                "gtol": self.tol,
-                "ftol": self.tol,
-            },
-        )
-        net.params[...] = result.x
-        self.n_iter_ = int(result.nit)
-        stopped_by_callback = result.status == 99 or "callback" in str(result.message)
-        self.loss_ = float(result.fun)
+        result = None
+        try:
+            result = scipy.optimize.minimize(
+                objective,
+                accepted["x"].copy(),
+                method="L-BFGS-B",
+                jac=True,
+                callback=record,
+                options={
+                    "maxiter": self.max_iter,
+                    "maxfun": self.max_fun,
+                    "gtol": self.tol,
+                    "ftol": self.tol,
+                },
+            )
+        except KeyboardInterrupt:
+            _warn_interrupted(early_stopping=False)
+        if result is not None and np.isfinite(result.fun):
+            x, fun, nit = result.x, float(result.fun), int(result.nit)
+        else:
+            # Interrupted, or no finite point was ever reached beyond the start.
+            x, fun, nit = accepted["x"], accepted["fun"], len(losses)
+        net.params[...] = x
+        self.n_iter_ = nit
+        self.loss_ = fun if np.isfinite(fun) else self._current_loss(net, X, Y, s, l2)
         self.loss_curve_ = list(self.loss_curve_) + losses
         self.best_loss_ = min([self.loss_] + losses)
         if norms:
             self.gradient_norms_ = np.vstack([self.gradient_norms_, np.array(norms)])
+        if not np.isfinite(self.loss_):
+            _warn_diverged(self.n_iter_ + 1, self.solver)
+            return
+        if result is None:
+            return
+        stopped_by_callback = "callback" in str(result.message)
         if result.status != 0 and not stopped_by_callback:
             warnings.warn(
                 f"lbfgs failed to converge after {self.n_iter_} iterations "
@@ -327,6 +348,10 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
+
+    def _current_loss(self, net, X, Y, s, l2):
+        with _quiet_overflow():
+            return float(net.loss_grad(X, Y, s, l2) + l2 * net.penalty())
 
     # -- SGD / Adam -----------------------------------------------------------
     def _make_optimizer(self, net):
@@ -348,6 +373,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         )
 
     def _fit_stochastic(self, net, X, Y, sample_weight, incremental, tasks):
+        self._best_weights = None
         optimizer = getattr(self, "_optimizer", None)
         if (
             optimizer is None
@@ -380,20 +406,31 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         contiguous = not self.shuffle and val_idx is None
         order = train_idx.copy()
 
+        # The weights after the last complete, finite epoch: restored when an
+        # epoch diverges or the user interrupts training mid-epoch.
+        last_good = net.params.copy()
+        interrupted = False
         try:
             self.n_iter_ = 0
             for _ in range(max_epochs):
                 task = tasks.begin_epoch()
                 if self.shuffle:
                     rng.shuffle(order)
-                accumulated, norms = self._run_epoch(
-                    net, optimizer, batches, order, contiguous, l2, dropout_rng
-                )
+                with _quiet_overflow():
+                    accumulated, norms = self._run_epoch(
+                        net, optimizer, batches, order, contiguous, l2, dropout_rng
+                    )
+                    loss = accumulated / total + l2 * net.penalty()
+                if not (np.isfinite(loss) and np.isfinite(net.params.sum())):
+                    net.params[...] = last_good
+                    _warn_diverged(self.n_iter_ + 1, self.solver)
+                    break
+                np.copyto(last_good, net.params)
                 self.n_iter_ += 1
                 self.t_ += n_train
                 optimizer.epoch += 1
-                self.loss_ = accumulated / total + l2 * net.penalty()
-                self.loss_curve_.append(self.loss_)
+                self.loss_ = loss
+                self.loss_curve_.append(loss)
                 norm_rows.append(norms[None, :])
                 if early_stopping:
                     score = self._score_indices(net, X, Y, sample_weight, val_idx)
@@ -413,17 +450,21 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
                         stacklevel=3,
                     )
         except KeyboardInterrupt:
-            warnings.warn(
-                "Training interrupted by user (KeyboardInterrupt): the estimator is "
-                "fitted with the weights it had"
-                + (" at its best validation score." if early_stopping else "."),
-                stacklevel=3,
-            )
+            interrupted = True
+            net.params[...] = last_good
         finally:
             self.gradient_norms_ = np.vstack(norm_rows)
-        if early_stopping and getattr(self, "_best_weights", None) is not None:
+        restore_best = early_stopping and self._best_weights is not None
+        if restore_best:
             net.set_weights(*self._best_weights)
         self._best_weights = None
+        if interrupted:
+            _warn_interrupted(restore_best)
+        if not hasattr(self, "loss_"):
+            # Diverged or interrupted in the very first epoch: report the loss
+            # of the restored initial weights.
+            s_all, total_all = _normalised_weights(sample_weight, n, X.dtype)
+            self.loss_ = self._current_loss(net, X, Y, s_all, self.alpha / total_all)
 
     def _run_epoch(self, net, optimizer, batches, order, contiguous, l2, dropout_rng):
         """One pass over the training rows; returns (weighted loss sum, norms)."""
@@ -537,6 +578,37 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             self._fitted_layers["maxout_pieces"],
         )
         return forward(layers, X, self.coefs_, self.intercepts_)
+
+
+def _quiet_overflow():
+    """Silence NumPy's overflow warnings: divergence is detected and reported."""
+    return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
+
+
+def _warn_diverged(epoch, solver):
+    warnings.warn(
+        f"Training diverged in epoch {epoch}: the loss or the weights became "
+        "non-finite (inf or NaN). Training stopped and the weights of the last "
+        "finite epoch were restored. Try a smaller learning_rate_init, scale the "
+        "inputs (e.g. StandardScaler)"
+        + (", or use solver='adam' instead of 'sgd'." if solver == "sgd" else "."),
+        ConvergenceWarning,
+        stacklevel=4,
+    )
+
+
+def _warn_interrupted(early_stopping):
+    warnings.warn(
+        "Training interrupted by the user (KeyboardInterrupt): the estimator is "
+        "fitted with "
+        + (
+            "the weights of its best validation score."
+            if early_stopping
+            else "the weights of its last complete iteration."
+        ),
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 class _Tasks:

@@ -156,7 +156,7 @@ class Network:
         # einsum rather than np.dot: a BLAS dot on a busy 2-core machine pays
         # for waking its threads, which costs more than the sum itself.
         W = self.params[: self.n_weights]
-        return 0.5 * float(np.einsum("i,i->", W, W))
+        return 0.5 * float(np.einsum("i,i->", W, W, dtype=np.float64))
 
     # ------------------------------------------------------------- prediction
     def predict(self, X):
@@ -278,5 +278,7 @@ class Network:
         if out is None:
             out = np.empty(len(self.grad_coefs))
         for i, g in enumerate(self.grad_coefs):
-            out[i] = np.einsum("ij,ij->", g, g) / g.size
+            # Accumulate in float64 so float32 gradients above ~1e19 (an
+            # exploding network) still give a finite norm.
+            out[i] = np.einsum("ij,ij->", g, g, dtype=np.float64) / g.size
         return np.sqrt(out, out=out)

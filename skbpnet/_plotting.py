@@ -1,0 +1,348 @@
+"""Training diagnostics as scikit-learn style Displays.
+
+A Display holds the numbers to draw (here the training history of a fitted
+network), draws them with :meth:`plot` and keeps the matplotlib objects it
+created (``ax_``, ``figure_``, lines) so that users can restyle them later.
+``from_estimator`` reads the history from a fitted estimator and plots it in
+one call.
+
+matplotlib is optional: it is imported inside ``plot`` only, so importing
+skbpnet never imports it.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["GradientNormDisplay", "LossCurveDisplay"]
+
+
+def _check_matplotlib(caller_name):
+    """Raise an ImportError that says how to install matplotlib."""
+    try:
+        from sklearn.utils._optional_dependencies import check_matplotlib_support
+    except ImportError:  # pragma: no cover - private helper moved or removed
+        check_matplotlib_support = None
+    try:
+        if check_matplotlib_support is not None:
+            check_matplotlib_support(caller_name)
+        else:  # pragma: no cover
+            import matplotlib  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            f"{caller_name} requires matplotlib. Install it with "
+            "`pip install matplotlib` or `pip install 'skbpnet[plot]'`."
+        ) from exc
+
+
+def _axes(ax):
+    """Return ``(ax, figure)``, creating both when ``ax`` is None."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax, ax.figure
+
+
+def _final_estimator(estimator):
+    """The estimator that was trained: the last step of a Pipeline."""
+    return getattr(estimator, "_final_estimator", estimator)
+
+
+def _x_label(estimator):
+    return "iteration" if getattr(estimator, "solver", None) == "lbfgs" else "epoch"
+
+
+def _history(estimator, attribute, caller_name):
+    """Fitted ``estimator``'s training-history ``attribute``, checked."""
+    estimator = _final_estimator(estimator)
+    check_is_fitted(estimator)
+    values = getattr(estimator, attribute, None)
+    if values is None:
+        raise ValueError(
+            f"{caller_name} needs a fitted estimator with a {attribute} attribute; "
+            f"{type(estimator).__name__} has none."
+        )
+    return estimator, values
+
+
+class LossCurveDisplay:
+    """Training loss per epoch, with the validation score on a second y axis.
+
+    Build it with :meth:`from_estimator` from a fitted :class:`BPClassifier` or
+    :class:`BPRegressor` (or any estimator with a ``loss_curve_``, such as
+    scikit-learn's MLP), or directly from the numbers. Calling :meth:`plot`
+    draws it.
+
+    Parameters
+    ----------
+    loss_curve : array-like of shape (n_epochs,)
+        Training loss after every epoch (lbfgs: every iteration), usually the
+        estimator's ``loss_curve_``.
+    validation_scores : array-like of shape (n_epochs,), default=None
+        Validation score after every epoch, usually ``validation_scores_`` of
+        an estimator fitted with ``early_stopping=True``. When given it is
+        drawn on a twin y axis labelled "validation score".
+    estimator_name : str, default=None
+        Name used in the legend; the lines are labelled "training loss" and
+        "validation score" when None.
+    xlabel : str, default="epoch"
+        Label of the x axis ("iteration" for lbfgs).
+
+    Attributes
+    ----------
+    line_ : matplotlib Line2D
+        The training-loss line.
+    validation_line_ : matplotlib Line2D or None
+        The validation-score line, or None without validation scores.
+    ax_ : matplotlib Axes
+        Axes of the training loss.
+    validation_ax_ : matplotlib Axes or None
+        Twin axes of the validation score, or None.
+    figure_ : matplotlib Figure
+        Figure holding the axes.
+
+    See Also
+    --------
+    GradientNormDisplay : Per-layer gradient sizes during training.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from sklearn.datasets import make_moons
+    >>> from skbpnet import BPClassifier, LossCurveDisplay
+    >>> X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
+    >>> clf = BPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.01,
+    ...                    early_stopping=True, random_state=0).fit(X, y)
+    >>> display = LossCurveDisplay.from_estimator(clf)
+    >>> display.ax_.get_xlabel(), display.ax_.get_ylabel()
+    ('epoch', 'training loss')
+    >>> display.validation_ax_.get_ylabel()
+    'validation score'
+    >>> plt.close(display.figure_)
+    """
+
+    def __init__(
+        self, loss_curve, validation_scores=None, estimator_name=None, *, xlabel="epoch"
+    ):
+        self.loss_curve = loss_curve
+        self.validation_scores = validation_scores
+        self.estimator_name = estimator_name
+        self.xlabel = xlabel
+
+    def plot(self, ax=None, **kwargs):
+        """Draw the loss curve (and the validation scores, if any).
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure is created when None. The validation
+            scores go to a twin of this axes.
+        **kwargs : dict
+            Passed to ``ax.plot`` for the training-loss line.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+            The object itself, with ``ax_``, ``figure_`` and the lines set.
+        """
+        _check_matplotlib(f"{type(self).__name__}.plot")
+        ax, figure = _axes(ax)
+        loss = np.asarray(self.loss_curve, dtype=float)
+        epochs = np.arange(1, loss.shape[0] + 1)
+        name = self.estimator_name
+        line_kw = {"label": "training loss" if name is None else name}
+        line_kw.update(kwargs)
+        (self.line_,) = ax.plot(epochs, loss, **line_kw)
+        ax.set_xlabel(self.xlabel)
+        ax.set_ylabel("training loss")
+
+        self.validation_line_ = None
+        self.validation_ax_ = None
+        if self.validation_scores is not None:
+            scores = np.asarray(self.validation_scores, dtype=float)
+            self.validation_ax_ = ax.twinx()
+            label = "validation score" if name is None else f"{name} (validation)"
+            (self.validation_line_,) = self.validation_ax_.plot(
+                np.arange(1, scores.shape[0] + 1),
+                scores,
+                linestyle="--",
+                color=self.line_.get_color(),
+                label=label,
+            )
+            self.validation_ax_.set_ylabel("validation score")
+        # One legend for everything drawn on these axes (several displays may
+        # share them) plus the validation line, which lives on the twin axes.
+        handles, _ = ax.get_legend_handles_labels()
+        if self.validation_line_ is not None:
+            handles.append(self.validation_line_)
+        ax.legend(handles=handles, loc="best")
+
+        self.ax_ = ax
+        self.figure_ = figure
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, ax=None, **kwargs):
+        """Plot the training history of a fitted estimator.
+
+        Parameters
+        ----------
+        estimator : estimator or Pipeline
+            A fitted estimator with a ``loss_curve_`` attribute (a Pipeline is
+            read through its last step). ``validation_scores_`` is drawn too
+            when it is not None (``early_stopping=True``).
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure is created when None.
+        **kwargs : dict
+            Passed to ``ax.plot`` for the training-loss line.
+
+        Returns
+        -------
+        display : LossCurveDisplay
+            The plotted display.
+
+        Raises
+        ------
+        NotFittedError
+            If the estimator is not fitted.
+        """
+        name = f"{cls.__name__}.from_estimator"
+        _check_matplotlib(name)
+        est, loss_curve = _history(estimator, "loss_curve_", name)
+        display = cls(
+            loss_curve,
+            validation_scores=getattr(est, "validation_scores_", None),
+            estimator_name=type(est).__name__,
+            xlabel=_x_label(est),
+        )
+        return display.plot(ax=ax, **kwargs)
+
+
+class GradientNormDisplay:
+    """Size of each weight matrix's gradient per epoch, on a log scale.
+
+    One line per weight matrix: line ``i`` (counting from 1) is column
+    ``i - 1`` of ``gradient_norms_``, the gradient of ``coefs_[i - 1]``,
+    which connects layer ``i`` to layer ``i + 1`` when the input counts as
+    layer 1 (the chapter's :math:`W_i`). Lines of the first layers far below
+    the last ones show vanishing gradients; lines that grow epoch after epoch
+    show exploding ones.
+
+    Parameters
+    ----------
+    gradient_norms : array-like of shape (n_epochs, n_weight_matrices)
+        Root mean square of each weight matrix's gradient per epoch, usually
+        the estimator's ``gradient_norms_``.
+    estimator_name : str, default=None
+        Used as the title of the axes when given.
+    xlabel : str, default="epoch"
+        Label of the x axis ("iteration" for lbfgs).
+
+    Attributes
+    ----------
+    lines_ : list of matplotlib Line2D
+        One line per weight matrix, input side first.
+    ax_ : matplotlib Axes
+        Axes of the plot.
+    figure_ : matplotlib Figure
+        Figure holding the axes.
+
+    See Also
+    --------
+    LossCurveDisplay : Training loss and validation score per epoch.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from sklearn.datasets import make_moons
+    >>> from skbpnet import BPClassifier, GradientNormDisplay
+    >>> X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
+    >>> clf = BPClassifier(hidden_layer_sizes=(8, 8), activation="sigmoid",
+    ...                    solver="lbfgs", random_state=0).fit(X, y)
+    >>> display = GradientNormDisplay.from_estimator(clf)
+    >>> [line.get_label() for line in display.lines_]
+    ['layer 1 → 2', 'layer 2 → 3', 'layer 3 → 4']
+    >>> display.ax_.get_yscale()
+    'log'
+    >>> plt.close(display.figure_)
+    """
+
+    def __init__(self, gradient_norms, estimator_name=None, *, xlabel="epoch"):
+        self.gradient_norms = gradient_norms
+        self.estimator_name = estimator_name
+        self.xlabel = xlabel
+
+    def plot(self, ax=None, **kwargs):
+        """Draw one line per weight matrix on a log-scale y axis.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure is created when None.
+        **kwargs : dict
+            Passed to ``ax.plot`` for every line.
+
+        Returns
+        -------
+        display : GradientNormDisplay
+            The object itself, with ``ax_``, ``figure_`` and ``lines_`` set.
+        """
+        _check_matplotlib(f"{type(self).__name__}.plot")
+        ax, figure = _axes(ax)
+        norms = np.asarray(self.gradient_norms, dtype=float)
+        if norms.ndim != 2:
+            raise ValueError(
+                "gradient_norms must be 2-D, (n_epochs, n_weight_matrices); got "
+                f"shape {norms.shape}."
+            )
+        epochs = np.arange(1, norms.shape[0] + 1)
+        self.lines_ = []
+        for i in range(norms.shape[1]):
+            (line,) = ax.plot(
+                epochs, norms[:, i], label=f"layer {i + 1} → {i + 2}", **kwargs
+            )
+            self.lines_.append(line)
+        ax.set_yscale("log")
+        ax.set_xlabel(self.xlabel)
+        ax.set_ylabel("RMS gradient")
+        if self.estimator_name is not None:
+            ax.set_title(self.estimator_name)
+        ax.legend(loc="best")
+
+        self.ax_ = ax
+        self.figure_ = figure
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, ax=None, **kwargs):
+        """Plot the per-layer gradient norms of a fitted estimator.
+
+        Parameters
+        ----------
+        estimator : BPClassifier, BPRegressor or Pipeline
+            A fitted estimator with a ``gradient_norms_`` attribute (a
+            Pipeline is read through its last step).
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure is created when None.
+        **kwargs : dict
+            Passed to ``ax.plot`` for every line.
+
+        Returns
+        -------
+        display : GradientNormDisplay
+            The plotted display.
+
+        Raises
+        ------
+        NotFittedError
+            If the estimator is not fitted.
+        """
+        name = f"{cls.__name__}.from_estimator"
+        _check_matplotlib(name)
+        est, norms = _history(estimator, "gradient_norms_", name)
+        display = cls(norms, estimator_name=type(est).__name__, xlabel=_x_label(est))
+        return display.plot(ax=ax, **kwargs)

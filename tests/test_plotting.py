@@ -1,0 +1,245 @@
+"""Tests of the training-diagnostics Displays (skbpnet._plotting)."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skbpnet import BPClassifier, BPRegressor
+from skbpnet._plotting import GradientNormDisplay, LossCurveDisplay
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+DISPLAYS = [LossCurveDisplay, GradientNormDisplay]
+# Short runs on purpose: the histories only need a few epochs.
+short_run = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def data():
+    return make_classification(
+        n_samples=120, n_features=4, n_informative=3, n_redundant=0, random_state=0
+    )
+
+
+def _adam(data, **params):
+    X, y = data
+    params = {"hidden_layer_sizes": (5, 4), "max_iter": 15, "random_state": 0} | params
+    return BPClassifier(**params).fit(X, y)
+
+
+def _lbfgs(data):
+    X, y = data
+    return BPClassifier(
+        hidden_layer_sizes=(5,), solver="lbfgs", max_iter=500, random_state=0
+    ).fit(X, y)
+
+
+# --------------------------------------------------------------- LossCurve
+@short_run
+def test_loss_curve_from_estimator(data):
+    clf = _adam(data)
+    display = LossCurveDisplay.from_estimator(clf)
+
+    assert isinstance(display, LossCurveDisplay)
+    assert display.ax_ is display.line_.axes
+    assert display.figure_ is display.ax_.figure
+    assert display.estimator_name == "BPClassifier"
+    n = len(clf.loss_curve_)
+    np.testing.assert_array_equal(display.line_.get_ydata(), clf.loss_curve_)
+    np.testing.assert_array_equal(display.line_.get_xdata(), np.arange(1, n + 1))
+    assert display.ax_.get_xlabel() == "epoch"
+    assert display.ax_.get_ylabel() == "training loss"
+    assert display.line_.get_label() == "BPClassifier"
+    # Without early stopping there are no validation scores and no twin axes.
+    assert clf.validation_scores_ is None
+    assert display.validation_line_ is None
+    assert display.validation_ax_ is None
+    assert len(display.figure_.axes) == 1
+
+
+@short_run
+def test_loss_curve_validation_line_with_early_stopping(data):
+    clf = _adam(data, early_stopping=True, max_iter=30)
+    display = LossCurveDisplay.from_estimator(clf)
+
+    line = display.validation_line_
+    assert line is not None
+    np.testing.assert_array_equal(line.get_ydata(), clf.validation_scores_)
+    assert line.axes is display.validation_ax_
+    assert display.validation_ax_ is not display.ax_
+    assert display.validation_ax_.get_ylabel() == "validation score"
+    # A twin axes shares the x axis of the loss axes.
+    assert display.validation_ax_.get_shared_x_axes().joined(
+        display.validation_ax_, display.ax_
+    )
+    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert legend == ["BPClassifier", "BPClassifier (validation)"]
+
+
+def test_loss_curve_lbfgs_counts_iterations(data):
+    clf = _lbfgs(data)
+    display = LossCurveDisplay.from_estimator(clf)
+    assert display.ax_.get_xlabel() == "iteration"
+    np.testing.assert_array_equal(display.line_.get_ydata(), clf.loss_curve_)
+
+
+@short_run
+def test_loss_curve_draws_on_given_axes_and_forwards_kwargs(data):
+    clf = _adam(data)
+    fig, (ax_left, ax_right) = plt.subplots(1, 2)
+    display = LossCurveDisplay.from_estimator(clf, ax=ax_right, color="red", lw=3)
+
+    assert display.ax_ is ax_right
+    assert display.figure_ is fig
+    assert display.line_ in ax_right.lines
+    assert not ax_left.lines
+    assert display.line_.get_color() == "red"
+    assert display.line_.get_linewidth() == 3
+
+
+@short_run
+def test_loss_curves_share_axes_and_legend(data):
+    fig, ax = plt.subplots()
+    first = LossCurveDisplay.from_estimator(_adam(data), ax=ax, label="first")
+    second = LossCurveDisplay.from_estimator(
+        _adam(data, learning_rate_init=0.01), ax=ax, label="second"
+    )
+    assert first.ax_ is second.ax_ is ax
+    assert list(ax.lines) == [first.line_, second.line_]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["first", "second"]
+
+
+def test_loss_curve_from_arrays():
+    display = LossCurveDisplay([3.0, 2.0, 1.5], validation_scores=[0.5, 0.7, 0.8])
+    assert display.plot() is display
+    np.testing.assert_array_equal(display.line_.get_ydata(), [3.0, 2.0, 1.5])
+    np.testing.assert_array_equal(display.validation_line_.get_ydata(), [0.5, 0.7, 0.8])
+    assert display.line_.get_label() == "training loss"
+    assert display.validation_line_.get_label() == "validation score"
+
+
+@short_run
+def test_loss_curve_regressor_and_pipeline():
+    X, y = make_regression(n_samples=80, n_features=3, noise=1.0, random_state=0)
+    pipe = make_pipeline(
+        StandardScaler(),
+        BPRegressor(hidden_layer_sizes=(4,), max_iter=10, random_state=0),
+    ).fit(X, y)
+    display = LossCurveDisplay.from_estimator(pipe)
+    assert display.estimator_name == "BPRegressor"
+    np.testing.assert_array_equal(display.line_.get_ydata(), pipe[-1].loss_curve_)
+
+
+@short_run
+def test_loss_curve_works_with_sklearn_mlp(data):
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = data
+    mlp = MLPClassifier(hidden_layer_sizes=(4,), max_iter=20, random_state=0)
+    mlp.fit(X, y)
+    display = LossCurveDisplay.from_estimator(mlp)
+    np.testing.assert_array_equal(display.line_.get_ydata(), mlp.loss_curve_)
+
+
+# ------------------------------------------------------------ GradientNorm
+@short_run
+def test_gradient_norm_from_estimator(data):
+    clf = _adam(data)
+    display = GradientNormDisplay.from_estimator(clf)
+
+    assert isinstance(display, GradientNormDisplay)
+    assert display.figure_ is display.ax_.figure
+    norms = clf.gradient_norms_
+    assert len(display.lines_) == clf.n_layers_ - 1 == norms.shape[1]
+    for i, line in enumerate(display.lines_):
+        assert line.axes is display.ax_
+        np.testing.assert_array_equal(line.get_ydata(), norms[:, i])
+        np.testing.assert_array_equal(
+            line.get_xdata(), np.arange(1, norms.shape[0] + 1)
+        )
+    labels = [line.get_label() for line in display.lines_]
+    assert labels == ["layer 1 → 2", "layer 2 → 3", "layer 3 → 4"]
+    assert display.ax_.get_yscale() == "log"
+    assert display.ax_.get_ylabel() == "RMS gradient"
+    assert display.ax_.get_xlabel() == "epoch"
+    assert display.ax_.get_title() == "BPClassifier"
+    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    assert legend == labels
+
+
+def test_gradient_norm_lbfgs_counts_iterations(data):
+    clf = _lbfgs(data)
+    display = GradientNormDisplay.from_estimator(clf)
+    assert display.ax_.get_xlabel() == "iteration"
+    assert len(display.lines_) == 2
+
+
+@short_run
+def test_gradient_norm_draws_on_given_axes(data):
+    clf = _adam(data)
+    fig, axes = plt.subplots(1, 2)
+    display = GradientNormDisplay.from_estimator(clf, ax=axes[0])
+    assert display.ax_ is axes[0]
+    assert display.figure_ is fig
+    assert len(axes[0].lines) == len(display.lines_)
+    assert not axes[1].lines
+
+
+def test_gradient_norm_from_arrays():
+    norms = np.array([[1e-3, 1e-1], [2e-3, 5e-2]])
+    display = GradientNormDisplay(norms).plot(linestyle=":")
+    assert display.ax_.get_title() == ""
+    assert [line.get_linestyle() for line in display.lines_] == [":", ":"]
+    np.testing.assert_array_equal(display.lines_[1].get_ydata(), norms[:, 1])
+
+
+def test_gradient_norm_rejects_1d():
+    with pytest.raises(ValueError, match="must be 2-D"):
+        GradientNormDisplay(np.ones(3)).plot()
+
+
+# ------------------------------------------------------------------ errors
+@pytest.mark.parametrize("Display", DISPLAYS)
+@pytest.mark.parametrize("Estimator", [BPClassifier, BPRegressor])
+def test_unfitted_estimator_raises(Display, Estimator):
+    with pytest.raises(NotFittedError):
+        Display.from_estimator(Estimator())
+
+
+@pytest.mark.parametrize("Display", DISPLAYS)
+def test_estimator_without_history_raises(Display, data):
+    X, y = data
+    logreg = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match="attribute"):
+        Display.from_estimator(logreg)
+
+
+@pytest.mark.parametrize("Display", DISPLAYS)
+def test_missing_matplotlib_message(Display, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match=r"skbpnet\[plot\]"):
+        Display(np.ones((2, 2))).plot()
+
+
+def test_import_skbpnet_does_not_import_matplotlib():
+    code = "import sys, skbpnet; print('matplotlib' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"
