@@ -1,0 +1,221 @@
+"""Divergence, interruption and out-of-core training."""
+
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.datasets import load_digits, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from skbpnet import BPClassifier, BPRegressor
+from skbpnet._network import Network
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X, y
+
+
+def test_exploding_network_stops_and_restores_finite_weights(digits):
+    X, y = digits
+    X = StandardScaler().fit_transform(X)
+    X, y = X[:1347], y[:1347]
+    clf = BPClassifier(
+        (32,) * 6,
+        activation="relu",
+        init="normal",
+        solver="sgd",
+        learning_rate_init=0.05,
+        batch_size=64,
+        max_iter=30,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="diverged") as record:
+        clf.fit(X, y)
+    assert "learning_rate_init" in str(record[0].message)
+    assert clf.n_iter_ < 30
+    assert all(np.all(np.isfinite(W)) for W in clf.coefs_ + clf.intercepts_)
+    assert np.all(np.isfinite(clf.loss_curve_)) and np.isfinite(clf.loss_)
+    assert len(clf.loss_curve_) == clf.gradient_norms_.shape[0] == clf.n_iter_
+    proba = clf.predict_proba(X)
+    assert np.all(np.isfinite(proba))
+    assert_allclose(proba.sum(axis=1), 1)
+
+
+def test_divergence_restores_the_last_finite_epoch(digits):
+    # Fitting for exactly the epochs that stayed finite gives the same model.
+    X, y = digits
+    params = dict(
+        hidden_layer_sizes=(16,),
+        solver="sgd",
+        learning_rate_init=10.0,
+        momentum=0.0,
+        max_iter=50,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        diverged = BPRegressor(**params).fit(X * 100, y * 1e6)
+    good_epochs = diverged.n_iter_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = BPRegressor(**{**params, "max_iter": good_epochs}).fit(
+            X * 100, y * 1e6
+        )
+    for W_d, W_r in zip(diverged.coefs_, reference.coefs_):
+        assert_array_equal(W_d, W_r)
+    assert np.all(np.isfinite(diverged.predict(X)))
+
+
+def test_lbfgs_that_never_gets_finite_warns():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 3)) * 1e3
+    y = rng.poisson(1e6, size=50).astype(float)
+    reg = BPRegressor(
+        hidden_layer_sizes=(4,),
+        loss="poisson",
+        solver="lbfgs",
+        init="normal",
+        max_iter=10,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        reg.fit(X, y)
+    assert all(np.all(np.isfinite(W)) for W in reg.coefs_)
+
+
+class InterruptAfter:
+    """A callback that raises KeyboardInterrupt at the end of an epoch."""
+
+    def __init__(self, epochs):
+        self.epochs, self.seen = epochs, 0
+
+    def setup(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context):
+        if context.task_name == "epoch":
+            self.seen += 1
+            if self.seen == self.epochs:
+                raise KeyboardInterrupt
+
+    def teardown(self, estimator, context):
+        pass
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_keyboard_interrupt_from_a_callback(digits, solver):
+    pytest.importorskip("sklearn.callback")
+    X, y = digits
+    params = dict(hidden_layer_sizes=(16,), solver=solver, max_iter=40, random_state=0)
+    clf = BPClassifier(**params).set_callbacks(InterruptAfter(3))
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf.fit(X / 16, y)
+    assert clf.n_iter_ == 3
+    assert len(clf.loss_curve_) == 3
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        three = BPClassifier(**{**params, "max_iter": 3}).fit(X / 16, y)
+    assert_allclose(clf.predict_proba(X / 16), three.predict_proba(X / 16))
+
+
+def test_keyboard_interrupt_mid_epoch_keeps_last_complete_epoch(digits, monkeypatch):
+    X, y = digits
+    params = dict(hidden_layer_sizes=(16,), batch_size=100, max_iter=40, random_state=0)
+    calls = {"n": 0}
+    original = Network.loss_grad
+    n_batches = int(np.ceil(len(X) / 100))
+
+    def interrupting(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2 * n_batches + 5:  # in the middle of epoch 3
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "loss_grad", interrupting)
+    with pytest.warns(UserWarning, match="last complete iteration"):
+        clf = BPClassifier(**params).fit(X / 16, y)
+    monkeypatch.setattr(Network, "loss_grad", original)
+    assert clf.n_iter_ == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        two = BPClassifier(**{**params, "max_iter": 2}).fit(X / 16, y)
+    for W_i, W_2 in zip(clf.coefs_, two.coefs_):
+        assert_array_equal(W_i, W_2)
+
+
+def test_keyboard_interrupt_with_early_stopping_restores_best(digits, monkeypatch):
+    X, y = digits
+    calls = {"n": 0}
+    original = Network.loss_grad
+
+    def interrupting(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 60:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "loss_grad", interrupting)
+    clf = BPClassifier(
+        hidden_layer_sizes=(16,), batch_size=100, early_stopping=True, random_state=0
+    )
+    with pytest.warns(UserWarning, match="best validation score"):
+        clf.fit(X / 16, y)
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert np.all(np.isfinite(clf.predict_proba(X / 16)))
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_memmap_is_read_batch_by_batch(tmp_path, early_stopping):
+    X, y = make_classification(n_samples=20_000, n_features=200, random_state=0)
+    path = tmp_path / "X.dat"
+    X_mm = np.memmap(path, dtype=np.float64, mode="w+", shape=X.shape)
+    X_mm[:] = X
+    X_mm.flush()
+    X_mm = np.memmap(path, dtype=np.float64, mode="r", shape=X.shape)
+    params = dict(
+        hidden_layer_sizes=(32,),
+        max_iter=2,
+        early_stopping=early_stopping,
+        random_state=0,
+    )
+
+    tracemalloc.start()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        from_disk = BPClassifier(**params).fit(X_mm, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # X is 32 MB; the batch buffers, activations and the targets are far smaller.
+    assert peak < 0.2 * X.nbytes, peak
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        in_memory = BPClassifier(**params).fit(X, y)
+    for W_d, W_m in zip(from_disk.coefs_, in_memory.coefs_):
+        assert_array_equal(W_d, W_m)
+
+
+def test_c_contiguous_input_is_not_copied(monkeypatch):
+    # The array the engine trains on is the caller's array itself.
+    X, y = make_classification(n_samples=300, n_features=10, random_state=0)
+    seen = []
+    original = Network.forward
+
+    def spy(self, X_batch, rng=None):
+        seen.append(X_batch)
+        return original(self, X_batch, rng)
+
+    monkeypatch.setattr(Network, "forward", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        BPClassifier(
+            hidden_layer_sizes=(4,), shuffle=False, batch_size=100, max_iter=1
+        ).fit(X, y)
+    assert all(np.shares_memory(batch, X) for batch in seen)
