@@ -255,25 +255,6 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         coefs, intercepts = net.get_weights()
         return {"coefs_": coefs, "intercepts_": intercepts}
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit the network to data ``X`` and targets ``y``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data. float32 input trains in float32.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights; ``None`` weighs every sample equally.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(X, y, sample_weight, incremental=False)
-
     # -- L-BFGS -------------------------------------------------------------
     def _fit_lbfgs(self, net, X, Y, sample_weight, tasks):
         s, total = _normalised_weights(sample_weight, X.shape[0], X.dtype)
