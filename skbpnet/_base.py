@@ -454,7 +454,13 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         batch_norms = np.empty(len(net.coefs))
         n_batches = 0
         for batch in gen_batches(order.shape[0], batches.batch_size):
-            X_b, Y_b, s, weight = batches(batch if contiguous else order[batch])
+            if not contiguous:
+                batch = order[batch]
+                # Rows in ascending order make the gather read memory forward
+                # (about twice as fast); a batch's gradient is a sum over its
+                # rows, so their order within the batch does not matter.
+                batch.sort()
+            X_b, Y_b, s, weight = batches(batch)
             if weight == 0:
                 continue  # rows of zero weight carry no information
             batch_loss = net.loss_grad(X_b, Y_b, s, l2, rng=dropout_rng)
@@ -688,13 +694,13 @@ class _Batches:
         else:
             n = idx.shape[0]
             if self.dense:
-                X_b = self.X.take(idx, axis=0, out=self._X[:n])
+                X_b = self.X.take(idx, axis=0, out=self._X[:n], mode="clip")
             else:
                 X_b = self.X[idx]
-            Y_b = self.Y.take(idx, axis=0, out=self._Y[:n])
+            Y_b = self.Y.take(idx, axis=0, out=self._Y[:n], mode="clip")
             sw_b = None
             if self.sample_weight is not None:
-                sw_b = self.sample_weight.take(idx, out=self._sw[:n])
+                sw_b = self.sample_weight.take(idx, out=self._sw[:n], mode="clip")
         if sw_b is None:
             return X_b, Y_b, 1.0 / Y_b.shape[0], Y_b.shape[0]
         weight = float(sw_b.sum())

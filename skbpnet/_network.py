@@ -39,12 +39,30 @@ def build_layers(hidden_layer_sizes, activations, n_outputs, maxout_pieces=2):
     return layers
 
 
+#: Rows per chunk in prediction: hidden activations of a chunk stay in cache
+#: and are small enough to be recycled by the allocator without page faults.
+PREDICT_CHUNK = 1024
+
+
 def forward(layers, X, coefs, intercepts):
     """Raw outputs ``Z_L`` of a network given as layers and weight lists.
 
-    It allocates its own arrays (no shared work buffers), so concurrent calls
-    on one fitted model are safe.
+    Large inputs are processed in chunks of :data:`PREDICT_CHUNK` rows.  It
+    allocates its own arrays (no shared work buffers), so concurrent calls on
+    one fitted model are safe.
     """
+    n = X.shape[0]
+    if n <= PREDICT_CHUNK:
+        return _forward_chunk(layers, X, coefs, intercepts)
+    dtype = np.result_type(X.dtype, coefs[-1].dtype)
+    out = np.empty((n, coefs[-1].shape[1]), dtype=dtype)
+    for start in range(0, n, PREDICT_CHUNK):
+        stop = min(start + PREDICT_CHUNK, n)
+        out[start:stop] = _forward_chunk(layers, X[start:stop], coefs, intercepts)
+    return out
+
+
+def _forward_chunk(layers, X, coefs, intercepts):
     A = X
     for layer, W, b in zip(layers, coefs, intercepts):
         Z = A @ W
