@@ -148,3 +148,16 @@ def test_dropout_masks_are_inverted_and_seeded():
     assert_allclose(net._masks[0], mask_copy)
     net.forward(X)
     assert net._masks[0] is None
+
+
+def test_chunked_prediction_equals_one_pass(monkeypatch):
+    import skbpnet._network as engine
+
+    rng = np.random.RandomState(2)
+    net = Network(4, (6, 5), ["tanh", "maxout"], 3, "softmax_cross_entropy")
+    net.initialize("auto", rng)
+    X = rng.normal(size=(1000, 4))
+    whole = net.predict(X)
+    monkeypatch.setattr(engine, "PREDICT_CHUNK", 64)
+    assert_allclose(net.predict(X), whole)
+    assert net.predict(X[:10]).shape == (10, 3)
