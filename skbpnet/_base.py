@@ -110,6 +110,19 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         self.epsilon = epsilon
         self.max_fun = max_fun
 
+    # ----------------------------------------------------------- persistence
+    def __getstate__(self):
+        state = super().__getstate__()
+        if isinstance(state.get("_optimizer"), _OptimizerState):
+            state = dict(state, _optimizer=state["_optimizer"].to_dict())
+        return state
+
+    def __setstate__(self, state):
+        if isinstance(state.get("_optimizer"), dict):
+            opt = _OptimizerState.from_dict(state["_optimizer"])
+            state = dict(state, _optimizer=opt)
+        super().__setstate__(state)
+
     # ------------------------------------------------------------------ tags
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -144,11 +157,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
-            if not sample_weight.sum() > 0:
-                raise ValueError(
-                    "sample_weight sums to zero: at least one sample needs a "
-                    "positive weight."
-                )
+            _check_weight_total(sample_weight, "sample_weight")
         return X, y, sample_weight
 
     # -------------------------------------------------------------- training
@@ -174,6 +183,9 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         fresh = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, reset=fresh)
         Y, sample_weight = self._encode_y(y, sample_weight, fresh, classes, incremental)
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight, dtype=X.dtype)
+            _check_weight_total(sample_weight, "sample_weight * class_weight")
         Y = np.asarray(Y, dtype=X.dtype)
         loss = self._loss_name(Y)
         n_outputs = Y.shape[1]
@@ -275,8 +287,12 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             return loss, grad
 
         def record(intermediate_result):
-            accepted["x"] = np.array(intermediate_result.x)
-            accepted["fun"] = float(intermediate_result.fun)
+            if (
+                np.isfinite(intermediate_result.fun)
+                and np.isfinite(intermediate_result.x).all()
+            ):
+                accepted["x"] = np.array(intermediate_result.x)
+                accepted["fun"] = float(intermediate_result.fun)
             losses.append(accepted["fun"])
             norms.append(last["norms"])
             if self.verbose:
@@ -472,6 +488,14 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
 
     def _split_validation(self, Y, rng):
         n = Y.shape[0]
+        n_val = int(np.ceil(self.validation_fraction * n))
+        if n_val < 2 or n - n_val < 1:
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction="
+                f"{self.validation_fraction} of the {n} samples ({n_val}), but "
+                "needs at least 2 for validation and 1 for training. Increase "
+                "validation_fraction or give more data."
+            )
         stratify = self._stratify(Y)
         train_idx, val_idx = train_test_split(
             np.arange(n),
@@ -557,14 +581,21 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
     def _forward(self, X):
         """Validate ``X`` and return the raw outputs of the fitted network."""
         check_is_fitted(self, "coefs_")
-        X = self._validate_X(X, reset=False)
-        layers = build_layers(
-            self._fitted_layers["hidden_layer_sizes"],
-            self._fitted_layers["activations"],
-            self.n_outputs_,
-            self._fitted_layers["maxout_pieces"],
-        )
-        return forward(layers, X, self.coefs_, self.intercepts_)
+        with _quiet_overflow():
+            X = self._validate_X(X, reset=False)
+            layers = build_layers(
+                self._fitted_layers["hidden_layer_sizes"],
+                self._fitted_layers["activations"],
+                self.n_outputs_,
+                self._fitted_layers["maxout_pieces"],
+            )
+            Z = forward(layers, X, self.coefs_, self.intercepts_)
+        if not np.isfinite(Z).all():
+            raise ValueError(
+                "The network's outputs overflow for some rows of X: their values "
+                "are too large for this model. Scale X as the training data were."
+            )
+        return Z
 
 
 def _quiet_overflow():
@@ -662,6 +693,25 @@ class _OptimizerState:
     def step(self, params, grad):
         self.optimizer.step(params, grad)
 
+    def to_dict(self):
+        """Plain-data state (builtins and arrays): what skops trusts."""
+        opt = self.optimizer
+        state = {k: v for k, v in vars(opt).items() if not k.startswith("_")}
+        return {"kind": type(opt).__name__, "epoch": self.epoch, "state": state}
+
+    @classmethod
+    def from_dict(cls, data):
+        kind = {"SGD": SGD, "Adam": Adam}[data["kind"]]
+        opt = kind.__new__(kind)
+        vars(opt).update(data["state"])
+        ref = opt.velocity if kind is SGD else opt.m
+        opt._scratch = np.empty_like(ref)
+        if kind is SGD:
+            opt._scratch2 = np.empty_like(ref) if opt.nesterov else None
+        out = cls(opt)
+        out.epoch = data["epoch"]
+        return out
+
     def velocity_size(self):
         opt = self.optimizer
         return (opt.velocity if isinstance(opt, SGD) else opt.m).shape[0]
@@ -705,3 +755,22 @@ class _Batches:
             return X_b, Y_b, 1.0 / Y_b.shape[0], Y_b.shape[0]
         weight = float(sw_b.sum())
         return X_b, Y_b, (sw_b / weight if weight else sw_b), weight
+
+
+def _check_weight_total(sample_weight, name):
+    """Finite, non-negative weights with a positive, finite sum."""
+    if not np.isfinite(sample_weight).all():
+        raise ValueError(f"{name} contains NaN or infinity.")
+    if (sample_weight < 0).any():
+        raise ValueError(f"{name} has negative values; weights must be >= 0.")
+    with np.errstate(over="ignore"):
+        total = sample_weight.sum()
+    if not total > 0:
+        raise ValueError(
+            f"{name} sums to zero: at least one sample needs a positive weight."
+        )
+    if not np.isfinite(total):
+        raise ValueError(
+            f"{name} is too large: the weights sum to more than the largest "
+            f"{sample_weight.dtype}. Rescale them."
+        )

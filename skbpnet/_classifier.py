@@ -131,7 +131,13 @@ class BPClassifier(ClassifierMixin, BaseBP):
     def _encode_y(self, y, sample_weight, fresh, classes, incremental):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        target_type = type_of_target(y, input_name="y")
+        try:
+            target_type = type_of_target(y, input_name="y")
+        except TypeError as exc:
+            raise TypeError(
+                f"The labels in y cannot be sorted ({exc}): mixed types or None? "
+                "Use labels of one type."
+            ) from exc
         if target_type not in ("binary", "multiclass", "multilabel-indicator"):
             raise ValueError(
                 f"Unknown label type: y is {target_type!r}; BPClassifier needs "
@@ -145,7 +151,10 @@ class BPClassifier(ClassifierMixin, BaseBP):
                     raise ValueError(
                         "classes must be passed on the first call to partial_fit."
                     )
-                self._label_binarizer.fit(classes)
+                if target_type == "multilabel-indicator":
+                    self._label_binarizer.fit(y)
+                else:
+                    self._label_binarizer.fit(classes)
             else:
                 self._label_binarizer.fit(y)
             self.classes_ = self._label_binarizer.classes_
@@ -158,7 +167,7 @@ class BPClassifier(ClassifierMixin, BaseBP):
                     f"classifier; got 1 class: {self.classes_.tolist()}."
                 )
         elif classes is not None and not np.array_equal(
-            np.asarray(classes), np.asarray(self.classes_)
+            np.unique(np.asarray(classes)), np.asarray(self.classes_)
         ):
             raise ValueError(
                 f"classes={classes!r} is not the same as on the first call to "

@@ -192,5 +192,11 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
         """
         check_is_fitted(self)
         loss = "poisson" if self.out_activation_ == "exp" else "squared_error"
-        Y = LOSSES[loss].inverse_link(self._forward(X))
+        with np.errstate(over="ignore"):
+            Y = LOSSES[loss].inverse_link(self._forward(X))
+        if not np.isfinite(Y).all():
+            raise ValueError(
+                "Poisson predictions overflow: exp() of the network's output is "
+                "too large for some rows of X. Scale X as the training data were."
+            )
         return Y.ravel() if Y.shape[1] == 1 else Y
