@@ -62,26 +62,32 @@ class Adam:
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
         self.t = 0
+        # Unnormalised first and second moments (see ``step``).
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
         self._scratch = np.empty(n_params, dtype=dtype)
 
     def step(self, params, grad):
         """Apply one update to ``params`` in place."""
+        # The moments are stored unnormalised, m' = m / (1 - beta_1) and
+        # v' = v / (1 - beta_2), so that updating them needs no multiply by
+        # (1 - beta); the constants are folded into the step size and epsilon.
+        # That saves two passes over the parameters per step (10 instead of
+        # 12), which matters because Adam is memory-bound.
         self.t += 1
         b1, b2 = self.beta_1, self.beta_2
+        root = np.sqrt(1 - b2)
         eta = self.learning_rate * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        eta *= (1 - b1) / root
         tmp = self._scratch
         m, v = self.m, self.v
         m *= b1
-        np.multiply(grad, 1 - b1, out=tmp)
-        m += tmp
+        m += grad
         v *= b2
         np.multiply(grad, grad, out=tmp)
-        tmp *= 1 - b2
         v += tmp
         np.sqrt(v, out=tmp)
-        tmp += self.epsilon
+        tmp += self.epsilon / root
+        tmp *= 1.0 / eta
         np.divide(m, tmp, out=tmp)
-        tmp *= eta
         params -= tmp
