@@ -283,7 +283,8 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
                 # An infinite value makes the line search step back.
                 return np.inf, np.zeros_like(grad)
-            last["norms"] = net.gradient_norms()
+            with _quiet_overflow():
+                last["norms"] = net.gradient_norms()
             return loss, grad
 
         def record(intermediate_result):

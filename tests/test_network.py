@@ -161,3 +161,12 @@ def test_chunked_prediction_equals_one_pass(monkeypatch):
     monkeypatch.setattr(engine, "PREDICT_CHUNK", 64)
     assert_allclose(net.predict(X), whole)
     assert net.predict(X[:10]).shape == (10, 3)
+
+
+def test_gradient_norms_survive_float32_overflow():
+    net = Network(3, (4,), ["relu"], 1, "squared_error", dtype=np.float32)
+    net.grad_coefs[0][...] = 1e25  # squares overflow float32
+    net.grad_coefs[1][...] = 2.0
+    with np.errstate(over="ignore"):
+        norms = net.gradient_norms()
+    assert_allclose(norms, [1e25, 2.0], rtol=1e-6)
