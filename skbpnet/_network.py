@@ -39,6 +39,9 @@ def build_layers(hidden_layer_sizes, activations, n_outputs, maxout_pieces=2):
     return layers
 
 
+#: Gradients up to this many entries are summed with a (single-threaded) dot.
+_SMALL = 8192
+
 #: Rows per chunk in prediction: hidden activations of a chunk stay in cache
 #: and are small enough to be recycled by the allocator without page faults.
 PREDICT_CHUNK = 1024
@@ -122,6 +125,7 @@ class Network:
         self.grad = np.zeros(self.n_params, dtype=self.dtype)
         self.coefs, self.intercepts = self._views(self.params)
         self.grad_coefs, self.grad_intercepts = self._views(self.grad)
+        self._grad_flat = [g.reshape(-1) for g in self.grad_coefs]
         self._l2_scratch = np.empty(self.n_weights, dtype=self.dtype)
         self._n_buffer = 0
 
@@ -295,12 +299,18 @@ class Network:
         """Root mean square of each weight matrix's gradient."""
         if out is None:
             out = np.empty(len(self.grad_coefs))
-        for i, g in enumerate(self.grad_coefs):
-            square_sum = np.einsum("ij,ij->", g, g)
+        for i, g in enumerate(self._grad_flat):
+            # A BLAS dot has the least call overhead for small matrices;
+            # einsum avoids waking BLAS threads for large ones, which costs
+            # more than the sum itself on a busy machine.
+            if g.shape[0] <= _SMALL:
+                square_sum = g.dot(g)
+            else:
+                square_sum = np.einsum("i,i->", g, g)
             if not np.isfinite(square_sum):
                 # float32 squares overflow from gradients of about 1e19 (an
                 # exploding network); float64 is five times slower, so it is
                 # only the fallback.
-                square_sum = np.einsum("ij,ij->", g, g, dtype=np.float64)
-            out[i] = square_sum / g.size
+                square_sum = np.einsum("i,i->", g, g, dtype=np.float64)
+            out[i] = square_sum / g.shape[0]
         return np.sqrt(out, out=out)
