@@ -593,8 +593,11 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             Z = forward(layers, X, self.coefs_, self.intercepts_)
         if not np.isfinite(Z).all():
             raise ValueError(
-                "The network's outputs overflow for some rows of X: their values "
-                "are too large for this model. Scale X as the training data were."
+                "The network's outputs overflow (inf or NaN) for some rows of X. "
+                "Either X is far larger than the training data (scale it as the "
+                "training data were) or the weights are huge because training "
+                "diverged (refit with a smaller learning_rate_init or scaled "
+                "inputs)."
             )
         return Z
 
