@@ -684,6 +684,13 @@ def _normalised_weights(sample_weight, n, dtype):
 def _batch_size(batch_size, n_samples):
     if batch_size == "auto":
         return min(200, n_samples)
+    if batch_size > n_samples:
+        warnings.warn(
+            f"batch_size={batch_size} is larger than the {n_samples} training "
+            "samples; using full batches of all of them.",
+            UserWarning,
+            stacklevel=4,
+        )
     return min(int(batch_size), n_samples)
 
 

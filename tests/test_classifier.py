@@ -314,3 +314,10 @@ def test_random_state_reproducible(moons):
     for W_a, W_b in zip(a.coefs_, b.coefs_):
         assert_array_equal(W_a, W_b)
     assert not np.array_equal(a.coefs_[0], c.coefs_[0])
+
+
+def test_batch_size_larger_than_data_warns_and_clips(moons):
+    X, y = moons
+    with pytest.warns(UserWarning, match="batch_size=500 is larger"):
+        clf = fast(batch_size=500, max_iter=5).fit(X, y)
+    assert clf.n_iter_ == 5

@@ -18,7 +18,12 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from skbpnet import BPClassifier, BPRegressor
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    # A drawn batch_size may exceed the drawn number of samples: clipped, with
+    # a warning that is tested elsewhere.
+    pytest.mark.filterwarnings("ignore:batch_size=.* is larger:UserWarning"),
+]
 
 PROPERTY = settings(
     max_examples=50,
