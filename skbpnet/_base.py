@@ -199,10 +199,13 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             self._check_structure(config, n_outputs)
             net = self._network(config, X.dtype, X.shape[1], n_outputs, loss)
             net.set_weights(self.coefs_, self.intercepts_)
+            # Same shapes, but the activations may have changed (relu -> tanh).
+            self._freeze_layers(config)
+            self._continue_history()
         self._config = config
         return net, X, y, Y, sample_weight
 
-    def _set_structure(self, config, n_outputs, net):
+    def _freeze_layers(self, config):
         # The architecture predict needs, frozen at fit time so that a later
         # set_params cannot change what a fitted model computes.
         self._fitted_layers = {
@@ -210,6 +213,9 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             "activations": tuple(config["activations"]),
             "maxout_pieces": self.maxout_pieces,
         }
+
+    def _set_structure(self, config, n_outputs, net):
+        self._freeze_layers(config)
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(config["hidden_layer_sizes"]) + 2
         self.out_activation_ = net.loss.out_activation
@@ -246,6 +252,16 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             self.best_loss_ = None
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
+
+    def _continue_history(self):
+        """Keep a warm-started history consistent with today's early_stopping."""
+        if self.early_stopping and self.validation_scores_ is None:
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
+            self._no_improvement_count = 0
+        if not self.early_stopping and self.best_loss_ is None:
+            self.best_loss_ = np.inf
+            self._no_improvement_count = 0
 
     @with_callbacks
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):

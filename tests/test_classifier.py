@@ -321,3 +321,16 @@ def test_batch_size_larger_than_data_warns_and_clips(moons):
     with pytest.warns(UserWarning, match="batch_size=500 is larger"):
         clf = fast(batch_size=500, max_iter=5).fit(X, y)
     assert clf.n_iter_ == 5
+
+
+def test_warm_start_with_new_activation_and_early_stopping(moons):
+    X, y = moons
+    clf = fast(max_iter=20, warm_start=True).fit(X, y)
+    clf.set_params(activation="tanh", early_stopping=True)
+    clf.fit(X, y)
+    assert clf._fitted_layers["activations"] == ("tanh",)
+    assert len(clf.validation_scores_) == clf.n_iter_
+    # predict uses the activation the weights were last trained with
+    hidden = np.tanh(X @ clf.coefs_[0] + clf.intercepts_[0])
+    logits = hidden @ clf.coefs_[1] + clf.intercepts_[1]
+    assert_allclose(clf.predict_proba(X)[:, 1], 1 / (1 + np.exp(-logits.ravel())))
