@@ -255,11 +255,11 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
 
     def _continue_history(self):
         """Keep a warm-started history consistent with today's early_stopping."""
-        if self.early_stopping and self.validation_scores_ is None:
+        if self.early_stopping and getattr(self, "validation_scores_", None) is None:
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
             self._no_improvement_count = 0
-        if not self.early_stopping and self.best_loss_ is None:
+        if not self.early_stopping and getattr(self, "best_loss_", None) is None:
             self.best_loss_ = np.inf
             self._no_improvement_count = 0
 
