@@ -20,17 +20,24 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils.validation import (
     _check_sample_weight,
+    assert_all_finite,
     check_is_fitted,
     validate_data,
 )
 
 from ._callbacks import CallbackSupportMixin, with_callbacks
-from ._network import Network, build_layers, forward
+from ._network import PREDICT_CHUNK, Network, build_layers, forward_checked
 from ._optimizers import SGD, Adam
 from ._params import STOCHASTIC_SOLVERS, validate_params
+from ._threads import blas_threads, single_threaded_blas
 
 #: Rows per chunk when scoring a validation set by index (bounds memory).
 _CHUNK = 2048
+
+#: From this many dense rows, prediction runs on as many Python threads as the
+#: BLAS may use, each with a single-threaded BLAS (see ``_threads``); below it,
+#: starting threads costs more than it saves.
+PARALLEL_PREDICT_ROWS = 4 * PREDICT_CHUNK
 
 
 def _stochastic_only(est):
@@ -130,13 +137,14 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         return tags
 
     # ----------------------------------------------------------------- input
-    def _validate_X(self, X, reset):
+    def _validate_X(self, X, reset, ensure_all_finite=True):
         return validate_data(
             self,
             X,
             accept_sparse=["csr", "csc"],
             dtype=[np.float64, np.float32],
             reset=reset,
+            ensure_all_finite=ensure_all_finite,
         )
 
     def _validate_fit_data(self, X, y, sample_weight, reset):
@@ -599,14 +607,27 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         """Validate ``X`` and return the raw outputs of the fitted network."""
         check_is_fitted(self, "coefs_")
         with _quiet_overflow():
-            X = self._validate_X(X, reset=False)
+            # Finiteness is checked on the first layer's pre-activations
+            # (see ``forward_checked``), which saves a full pass over X; X
+            # itself is scanned only when something is wrong.
+            X = self._validate_X(X, reset=False, ensure_all_finite=False)
             layers = build_layers(
                 self._fitted_layers["hidden_layer_sizes"],
                 self._fitted_layers["activations"],
                 self.n_outputs_,
                 self._fitted_layers["maxout_pieces"],
             )
-            Z = forward(layers, X, self.coefs_, self.intercepts_)
+            args = (layers, X, self.coefs_, self.intercepts_)
+            workers = 1
+            if not sp.issparse(X) and X.shape[0] >= PARALLEL_PREDICT_ROWS:
+                workers = blas_threads()
+            if workers > 1:
+                with single_threaded_blas():
+                    Z, inputs_finite = forward_checked(*args, workers=workers)
+            else:
+                Z, inputs_finite = forward_checked(*args)
+            if not inputs_finite:
+                assert_all_finite(X, input_name="X")
         if not np.isfinite(Z).all():
             raise ValueError(
                 "The network's outputs overflow (inf or NaN) for some rows of X. "

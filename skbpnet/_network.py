@@ -21,6 +21,8 @@ Work arrays are allocated once per batch size and reused.
 This module imports NumPy and SciPy only, never scikit-learn.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -47,31 +49,88 @@ _SMALL = 8192
 PREDICT_CHUNK = 1024
 
 
-def forward(layers, X, coefs, intercepts):
+def forward(layers, X, coefs, intercepts, workers=1):
     """Raw outputs ``Z_L`` of a network given as layers and weight lists.
 
     Large inputs are processed in chunks of :data:`PREDICT_CHUNK` rows.  It
     allocates its own arrays (no shared work buffers), so concurrent calls on
-    one fitted model are safe.
+    one fitted model are safe.  See :func:`forward_checked` for ``workers``.
+    """
+    return forward_checked(layers, X, coefs, intercepts, workers)[0]
+
+
+def forward_checked(layers, X, coefs, intercepts, workers=1):
+    """Raw outputs, and whether every row of ``X`` was finite.
+
+    A NaN or infinity anywhere in a row of ``X`` makes *every* entry of that
+    row of ``X W_1 + b_1`` non-finite (``inf * w`` is infinite or, for
+    ``w = 0``, NaN, and a sum with a non-finite term stays non-finite), so
+    summing one column of the first pre-activation detects bad input at the
+    cost of a column instead of a pass over ``X``.  The sum may also overflow
+    for huge finite inputs: ``False`` therefore means "check ``X``", not "``X``
+    is not finite".
+
+    Parameters
+    ----------
+    layers, coefs, intercepts : lists
+        The network, layer by layer.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    workers : int, default=1
+        Threads that share the chunks, each taking a contiguous block of rows.
+        Use more than one only with a single-threaded BLAS (NumPy releases the
+        GIL in ``matmul``, so the threads' products run in parallel).
+
+    Returns
+    -------
+    Z : ndarray of shape (n_samples, n_outputs)
+    finite : bool
     """
     n = X.shape[0]
     if n <= PREDICT_CHUNK:
         return _forward_chunk(layers, X, coefs, intercepts)
     dtype = np.result_type(X.dtype, coefs[-1].dtype)
     out = np.empty((n, coefs[-1].shape[1]), dtype=dtype)
-    for start in range(0, n, PREDICT_CHUNK):
-        stop = min(start + PREDICT_CHUNK, n)
-        out[start:stop] = _forward_chunk(layers, X[start:stop], coefs, intercepts)
-    return out
+
+    def run(starts):
+        finite = True
+        for start in starts:
+            stop = min(start + PREDICT_CHUNK, n)
+            out[start:stop], ok = _forward_chunk(
+                layers, X[start:stop], coefs, intercepts
+            )
+            finite = finite and ok
+        return finite
+
+    starts = range(0, n, PREDICT_CHUNK)
+    workers = max(1, min(int(workers), len(starts)))
+    if workers == 1:
+        return out, run(starts)
+    blocks = np.array_split(np.asarray(starts), workers)
+    # NumPy's error state is per thread: the workers take the caller's, so an
+    # ``np.errstate`` around the call covers every chunk.
+    errstate = np.geterr()
+
+    def run_as_caller(block):
+        with np.errstate(**errstate):
+            return run(block)
+
+    with ThreadPoolExecutor(workers - 1) as pool:
+        others = [pool.submit(run_as_caller, block) for block in blocks[1:]]
+        finite = run(blocks[0])
+        finite = all([f.result() for f in others]) and finite
+    return out, finite
 
 
 def _forward_chunk(layers, X, coefs, intercepts):
     A = X
-    for layer, W, b in zip(layers, coefs, intercepts):
+    finite = True
+    for i, (layer, W, b) in enumerate(zip(layers, coefs, intercepts)):
         Z = A @ W
         Z += b
+        if i == 0:
+            finite = bool(np.isfinite(np.add.reduce(Z[:, 0])))
         A = layer.activate(Z, None)
-    return A
+    return A, finite
 
 
 class Network:

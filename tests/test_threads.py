@@ -1,0 +1,188 @@
+"""Prediction on several threads, and the finiteness check fused into it."""
+
+import threading
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from skbpnet import BPClassifier, BPRegressor
+from skbpnet._base import PARALLEL_PREDICT_ROWS
+from skbpnet._network import PREDICT_CHUNK, Network, forward, forward_checked
+from skbpnet._threads import blas_threads, single_threaded_blas
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+HAS_BLAS = any(info["user_api"] == "blas" for info in threadpool_info())
+needs_blas = pytest.mark.skipif(not HAS_BLAS, reason="no BLAS seen by threadpoolctl")
+
+rng = np.random.RandomState(0)
+N_BIG = PARALLEL_PREDICT_ROWS + 777  # not a multiple of the chunk size
+X_BIG = rng.randn(N_BIG, 12)
+y_BIG = (X_BIG[:, 0] + X_BIG[:, 1] ** 2 > 1).astype(int)
+
+
+def _net(activation="relu", hidden=(9, 7)):
+    net = Network(12, hidden, [activation] * len(hidden), 3, "softmax_cross_entropy")
+    net.initialize("glorot_uniform", np.random.RandomState(1))
+    return net
+
+
+def _blas_limits():
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+@pytest.mark.parametrize("workers", [2, 3, 8, 1000])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "maxout"])
+def test_workers_give_the_same_outputs(workers, activation):
+    net = _net(activation)
+    args = (net.layers, X_BIG, net.coefs, net.intercepts)
+    serial, ok1 = forward_checked(*args, workers=1)
+    parallel, ok2 = forward_checked(*args, workers=workers)
+    assert ok1 and ok2
+    # The same chunks are computed the same way, whichever thread runs them.
+    assert_array_equal(parallel, serial)
+    # And the chunked result is the plain matrix formula.
+    Z = X_BIG
+    for i, (W, b) in enumerate(zip(net.coefs, net.intercepts)):
+        Z = Z @ W + b
+        if i < len(net.coefs) - 1:
+            Z = net.layers[i].activate(Z, None)
+    assert_allclose(serial, Z, rtol=1e-12, atol=1e-12)
+
+
+def test_small_inputs_stay_on_one_thread_and_are_checked():
+    net = _net()
+    X = X_BIG[: PREDICT_CHUNK // 2].copy()
+    Z, ok = forward_checked(net.layers, X, net.coefs, net.intercepts, workers=4)
+    assert ok and Z.shape == (X.shape[0], 3)
+    X[7, 3] = np.nan
+    with np.errstate(invalid="ignore"):
+        _, ok = forward_checked(net.layers, X, net.coefs, net.intercepts, workers=4)
+    assert not ok
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("workers", [1, 3])
+@pytest.mark.parametrize("row", [0, PREDICT_CHUNK + 5, N_BIG - 1])
+def test_one_bad_entry_anywhere_is_detected(bad, workers, row):
+    net = _net()
+    X = X_BIG.copy()
+    X[row, 11] = bad
+    with np.errstate(invalid="ignore", over="ignore"):
+        _, ok = forward_checked(
+            net.layers, X, net.coefs, net.intercepts, workers=workers
+        )
+    assert not ok
+
+
+def test_infinity_is_caught_even_when_relu_would_hide_it():
+    # Every hidden unit sees -inf, so relu turns the row into zeros and the
+    # output is finite: only the pre-activation check can notice the input.
+    net = Network(3, (4,), ["relu"], 2, "softmax_cross_entropy")
+    net.coefs[0][...] = -1.0
+    net.coefs[1][...] = 1.0
+    X = np.ones((5, 3))
+    X[2, 0] = np.inf
+    with np.errstate(invalid="ignore"):
+        Z, ok = forward_checked(net.layers, X, net.coefs, net.intercepts)
+    assert np.isfinite(Z).all()
+    assert not ok
+
+
+@pytest.mark.parametrize("Est", [BPClassifier, BPRegressor])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_estimators_report_bad_rows_of_big_inputs(Est, bad):
+    est = Est(hidden_layer_sizes=(8,), max_iter=2, random_state=0)
+    est.fit(X_BIG[:300], y_BIG[:300])
+    X = X_BIG.copy()
+    X[N_BIG - 3, 4] = bad
+    with pytest.raises(ValueError, match=r"Input X contains (NaN|infinity)"):
+        est.predict(X)
+    assert np.isfinite(X_BIG).all()
+
+
+def test_huge_finite_inputs_are_not_called_infinite():
+    # The first layer overflows although X is finite: the check then scans X,
+    # finds nothing, and the error is the overflow one.
+    est = BPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    est.fit(X_BIG[:200], X_BIG[:200, 0])
+    est.coefs_[0][...] = 1.0
+    X = np.full((10, 12), 1e308)
+    with pytest.raises(ValueError, match="outputs overflow") as info:
+        est.predict(X)
+    assert "Input X" not in str(info.value)
+
+
+def test_sparse_input_is_checked_too():
+    est = BPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+    est.fit(X_BIG[:300], y_BIG[:300])
+    X = sp.csr_matrix(X_BIG[:50])
+    X.data[10] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        est.predict_proba(X)
+
+
+@needs_blas
+def test_predict_uses_threads_and_matches_single_thread():
+    est = BPClassifier(hidden_layer_sizes=(16,), max_iter=3, random_state=0)
+    est.fit(X_BIG[:500], y_BIG[:500])
+    with threadpool_limits(1, user_api="blas"):
+        assert blas_threads() == 1
+        serial = est.predict_proba(X_BIG)
+    with threadpool_limits(2, user_api="blas"):
+        assert blas_threads() == 2
+        parallel = est.predict_proba(X_BIG)
+        # The BLAS limit is given back after the call.
+        assert blas_threads() == 2
+    assert_allclose(parallel, serial, rtol=1e-12, atol=1e-15)
+
+
+@needs_blas
+def test_single_threaded_blas_nests_and_restores():
+    with threadpool_limits(2, user_api="blas"):
+        before = _blas_limits()
+        with single_threaded_blas():
+            assert set(_blas_limits()) == {1}
+            with single_threaded_blas():
+                assert set(_blas_limits()) == {1}
+            # The inner exit must not restore while the outer still runs.
+            assert set(_blas_limits()) == {1}
+        assert _blas_limits() == before
+
+
+@needs_blas
+def test_concurrent_predictions_restore_the_limits():
+    est = BPRegressor(hidden_layer_sizes=(16,), max_iter=3, random_state=0)
+    est.fit(X_BIG[:400], X_BIG[:400, 0])
+    expected = est.predict(X_BIG)
+    errors, results = [], []
+
+    def work():
+        try:
+            for _ in range(3):
+                results.append(est.predict(X_BIG))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    with threadpool_limits(2, user_api="blas"):
+        before = _blas_limits()
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert _blas_limits() == before
+    assert not errors
+    assert len(results) == 12
+    for r in results:
+        assert_allclose(r, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_forward_without_check_matches():
+    net = _net()
+    Z1 = forward(net.layers, X_BIG, net.coefs, net.intercepts, workers=2)
+    Z2, _ = forward_checked(net.layers, X_BIG, net.coefs, net.intercepts)
+    assert_array_equal(Z1, Z2)
