@@ -190,7 +190,9 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         config = validate_params(self)
         fresh = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, reset=fresh)
-        Y, sample_weight = self._encode_y(y, sample_weight, fresh, classes, incremental)
+        Y, sample_weight = self._encode_y(
+            y, sample_weight, fresh, classes, incremental, X.dtype
+        )
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=X.dtype)
             _check_weight_total(sample_weight, "sample_weight * class_weight")

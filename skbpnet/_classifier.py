@@ -128,7 +128,7 @@ class BPClassifier(ClassifierMixin, BaseBP):
         return tags
 
     # ------------------------------------------------------------- targets
-    def _encode_y(self, y, sample_weight, fresh, classes, incremental):
+    def _encode_y(self, y, sample_weight, fresh, classes, incremental, dtype):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         try:
@@ -185,11 +185,31 @@ class BPClassifier(ClassifierMixin, BaseBP):
             raise ValueError(
                 "y is multilabel-indicator but the model was fitted on labels."
             )
-        Y = self._label_binarizer.transform(y)
+        Y = self._one_hot(y, dtype)
         sample_weight = self._apply_class_weight(
             y, sample_weight, target_type, incremental
         )
         return Y, sample_weight
+
+    def _one_hot(self, y, dtype):
+        """The binarized targets, built directly in the training dtype.
+
+        Same values as ``LabelBinarizer.transform`` (one column for binary
+        labels, one per class otherwise), without its int64 matrix alongside
+        the float one: half the peak memory of the targets.
+        """
+        if self._label_binarizer.y_type_ == "multilabel-indicator":
+            return np.asarray(self._label_binarizer.transform(y), dtype=dtype)
+        classes = self.classes_
+        # classes_ is sorted and every label of y is in it (checked above).
+        idx = np.searchsorted(classes, y)
+        if not np.array_equal(classes[np.minimum(idx, len(classes) - 1)], y):
+            return np.asarray(self._label_binarizer.transform(y), dtype=dtype)
+        if len(classes) == 2:
+            return (idx == 1).astype(dtype).reshape(-1, 1)
+        Y = np.zeros((idx.shape[0], len(classes)), dtype=dtype)
+        Y[np.arange(idx.shape[0]), idx] = 1
+        return Y
 
     def _apply_class_weight(self, y, sample_weight, target_type, incremental):
         cw = self.class_weight

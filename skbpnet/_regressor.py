@@ -124,9 +124,9 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
         tags.target_tags.positive_only = self.loss == "poisson"
         return tags
 
-    def _encode_y(self, y, sample_weight, fresh, classes, incremental):
+    def _encode_y(self, y, sample_weight, fresh, classes, incremental, dtype):
         check_option("loss", self.loss, _REGRESSION_LOSSES)
-        y = np.asarray(y, dtype=np.float64)
+        y = np.asarray(y, dtype=dtype)
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(
                 "loss='poisson' requires non-negative targets y; some are negative."

@@ -334,3 +334,36 @@ def test_warm_start_with_new_activation_and_early_stopping(moons):
     hidden = np.tanh(X @ clf.coefs_[0] + clf.intercepts_[0])
     logits = hidden @ clf.coefs_[1] + clf.intercepts_[1]
     assert_allclose(clf.predict_proba(X)[:, 1], 1 / (1 + np.exp(-logits.ravel())))
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array([1, 0, 1, 1, 0, 0]),
+        np.array(["b", "a", "c", "a", "c", "b"]),
+        np.array(["yes", "no", "no", "yes", "no", "no"], dtype=object),
+        np.array([2.0, -1.0, 2.0, 7.0, -1.0, 7.0]),
+        np.array([True, False, False, True, True, False]),
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_targets_are_encoded_as_label_binarizer_does(y, dtype):
+    from sklearn.preprocessing import LabelBinarizer
+
+    X = np.arange(12, dtype=dtype).reshape(6, 2)
+    clf = BPClassifier(hidden_layer_sizes=(3,), max_iter=1, random_state=0)
+    _, _, _, Y, _ = clf._prepare(X, y, None, incremental=False)
+    expected = LabelBinarizer().fit_transform(y)
+    assert Y.dtype == dtype
+    assert_array_equal(Y, expected)
+
+
+def test_partial_fit_targets_cover_declared_classes():
+    from sklearn.preprocessing import LabelBinarizer
+
+    X = np.zeros((4, 2))
+    y = np.array([3, 1, 3, 1])
+    clf = BPClassifier(hidden_layer_sizes=(3,), random_state=0)
+    _, _, _, Y, _ = clf._prepare(X, y, None, incremental=True, classes=[1, 2, 3])
+    assert_array_equal(Y, LabelBinarizer().fit([1, 2, 3]).transform(y))
+    assert Y.shape == (4, 3)
