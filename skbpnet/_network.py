@@ -185,7 +185,10 @@ class Network:
         self.coefs, self.intercepts = self._views(self.params)
         self.grad_coefs, self.grad_intercepts = self._views(self.grad)
         self._grad_flat = [g.reshape(-1) for g in self.grad_coefs]
-        self._l2_scratch = np.empty(self.n_weights, dtype=self.dtype)
+        #: Scratch of the weights' size for the L2 term; allocated on first
+        #: use unless the caller lends one (the training loop lends the
+        #: optimizer's).
+        self.l2_scratch = None
         self._n_buffer = 0
 
     def _views(self, flat):
@@ -348,8 +351,10 @@ class Network:
         self.backward(X, delta, l2)
         if l2:
             # The penalty's gradient, l2 * W, added to all weights at once.
+            if self.l2_scratch is None:
+                self.l2_scratch = np.empty(self.n_weights, dtype=self.dtype)
             scaled = np.multiply(
-                self.params[: self.n_weights], l2, out=self._l2_scratch
+                self.params[: self.n_weights], l2, out=self.l2_scratch
             )
             self.grad[: self.n_weights] += scaled
         return loss
