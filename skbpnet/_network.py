@@ -353,9 +353,7 @@ class Network:
             # The penalty's gradient, l2 * W, added to all weights at once.
             if self.l2_scratch is None:
                 self.l2_scratch = np.empty(self.n_weights, dtype=self.dtype)
-            scaled = np.multiply(
-                self.params[: self.n_weights], l2, out=self.l2_scratch
-            )
+            scaled = np.multiply(self.params[: self.n_weights], l2, out=self.l2_scratch)
             self.grad[: self.n_weights] += scaled
         return loss
 
