@@ -21,6 +21,7 @@ Work arrays are allocated once per batch size and reused.
 This module imports NumPy and SciPy only, never scikit-learn.
 """
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -91,32 +92,35 @@ def forward_checked(layers, X, coefs, intercepts, workers=1):
     dtype = np.result_type(X.dtype, coefs[-1].dtype)
     out = np.empty((n, coefs[-1].shape[1]), dtype=dtype)
 
-    def run(starts):
-        finite = True
-        for start in starts:
-            stop = min(start + PREDICT_CHUNK, n)
-            out[start:stop], ok = _forward_chunk(
-                layers, X[start:stop], coefs, intercepts
-            )
-            finite = finite and ok
-        return finite
-
     starts = range(0, n, PREDICT_CHUNK)
     workers = max(1, min(int(workers), len(starts)))
-    if workers == 1:
-        return out, run(starts)
-    blocks = np.array_split(np.asarray(starts), workers)
-    # NumPy's error state is per thread: the workers take the caller's, so an
-    # ``np.errstate`` around the call covers every chunk.
+    # Chunks are handed out one at a time, so a thread that the (shared)
+    # machine slows down simply takes fewer of them.
+    queue = iter(starts)
+    lock = threading.Lock()
     errstate = np.geterr()
 
-    def run_as_caller(block):
+    def run():
+        # NumPy's error state is per thread: take the caller's, so that an
+        # ``np.errstate`` around the call covers every chunk.
+        finite = True
         with np.errstate(**errstate):
-            return run(block)
+            while True:
+                with lock:
+                    start = next(queue, None)
+                if start is None:
+                    return finite
+                stop = min(start + PREDICT_CHUNK, n)
+                out[start:stop], ok = _forward_chunk(
+                    layers, X[start:stop], coefs, intercepts
+                )
+                finite = finite and ok
 
+    if workers == 1:
+        return out, run()
     with ThreadPoolExecutor(workers - 1) as pool:
-        others = [pool.submit(run_as_caller, block) for block in blocks[1:]]
-        finite = run(blocks[0])
+        others = [pool.submit(run) for _ in range(workers - 1)]
+        finite = run()
         finite = all([f.result() for f in others]) and finite
     return out, finite
 

@@ -1,12 +1,12 @@
 """How many threads the BLAS may use, and running work on single-threaded BLAS.
 
 OpenBLAS splits one matrix product over its threads, but for the shapes a
-network has (a hundred or so output columns) that split scales poorly: on two
-cores a 60000x784 by 784x100 product runs about 1.3 times faster with two
-threads than with one.  Two Python threads that each multiply half of the rows
-with a single-threaded BLAS get close to 2 times, because NumPy releases the
-GIL inside ``matmul``.  :func:`single_threaded_blas` sets that up for the
-duration of a call.
+network has (a hundred or so output columns) that split scales poorly.  Two
+Python threads that each multiply chunks of rows with a single-threaded BLAS
+(NumPy releases the GIL inside ``matmul``) predicted 60000x784 rows through a
+(100,) network 1.2-1.5 times faster than OpenBLAS's own two threads on an idle
+2-core machine, and about as fast when the machine was busy.
+:func:`single_threaded_blas` sets that up for the duration of a call.
 
 The BLAS thread count is process-wide state.  Nested and concurrent users are
 counted, so the original limits are restored only when the last one leaves.
