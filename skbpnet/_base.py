@@ -29,7 +29,11 @@ from ._callbacks import CallbackSupportMixin, with_callbacks
 from ._network import PREDICT_CHUNK, Network, build_layers, forward_checked
 from ._optimizers import SGD, Adam
 from ._params import STOCHASTIC_SOLVERS, validate_params
-from ._threads import blas_threads, single_threaded_blas
+from ._threads import (
+    blas_threads,
+    single_threaded_blas,
+    single_threaded_foreign_blas,
+)
 
 #: Rows per chunk when scoring a validation set by index (bounds memory).
 _CHUNK = 2048
@@ -331,19 +335,21 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
 
         result = None
         try:
-            result = scipy.optimize.minimize(
-                objective,
-                accepted["x"].copy(),
-                method="L-BFGS-B",
-                jac=True,
-                callback=record,
-                options={
-                    "maxiter": self.max_iter,
-                    "maxfun": self.max_fun,
-                    "gtol": self.tol,
-                    "ftol": self.tol,
-                },
-            )
+            # SciPy's own BLAS on one thread: see single_threaded_foreign_blas.
+            with single_threaded_foreign_blas():
+                result = scipy.optimize.minimize(
+                    objective,
+                    accepted["x"].copy(),
+                    method="L-BFGS-B",
+                    jac=True,
+                    callback=record,
+                    options={
+                        "maxiter": self.max_iter,
+                        "maxfun": self.max_fun,
+                        "gtol": self.tol,
+                        "ftol": self.tol,
+                    },
+                )
         except KeyboardInterrupt:
             _warn_interrupted(early_stopping=False)
         if result is not None and np.isfinite(result.fun):

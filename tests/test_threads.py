@@ -1,5 +1,6 @@
 """Prediction on several threads, and the finiteness check fused into it."""
 
+import os
 import threading
 
 import numpy as np
@@ -11,7 +12,12 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from skbpnet import BPClassifier, BPRegressor
 from skbpnet._base import PARALLEL_PREDICT_ROWS
 from skbpnet._network import PREDICT_CHUNK, Network, forward, forward_checked
-from skbpnet._threads import blas_threads, single_threaded_blas
+from skbpnet._threads import (
+    _numpy_owns,
+    blas_threads,
+    single_threaded_blas,
+    single_threaded_foreign_blas,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -32,6 +38,14 @@ def _net(activation="relu", hidden=(9, 7)):
 
 def _blas_limits():
     return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def _limits_by_owner():
+    """({numpy's BLAS threads}, {other BLAS libraries' threads})."""
+    infos = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    mine = {i["num_threads"] for i in infos if _numpy_owns(i["filepath"])}
+    other = {i["num_threads"] for i in infos if not _numpy_owns(i["filepath"])}
+    return mine, other
 
 
 @pytest.mark.parametrize("workers", [2, 3, 8, 1000])
@@ -186,3 +200,45 @@ def test_forward_without_check_matches():
     Z1 = forward(net.layers, X_BIG, net.coefs, net.intercepts, workers=2)
     Z2, _ = forward_checked(net.layers, X_BIG, net.coefs, net.intercepts)
     assert_array_equal(Z1, Z2)
+
+
+@needs_blas
+def test_foreign_blas_is_limited_and_numpy_blas_is_not():
+    infos = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    if not any(_numpy_owns(i["filepath"]) for i in infos):
+        pytest.skip("NumPy's BLAS cannot be told apart here")  # pragma: no cover
+    with threadpool_limits(2, user_api="blas"):
+        before = _blas_limits()
+        with single_threaded_foreign_blas():
+            mine, other = _limits_by_owner()
+            assert mine == {2}
+            assert other <= {1}
+            # Mixed nesting with the all-BLAS limit restores per library.
+            with single_threaded_blas():
+                assert set(_blas_limits()) == {1}
+            mine, other = _limits_by_owner()
+            assert mine == {2} and other <= {1}
+        assert _blas_limits() == before
+
+
+def test_numpy_owns_its_vendored_library_only():
+    root = os.path.dirname(np.__file__)
+    assert _numpy_owns(os.path.join(root + ".libs", "libopenblas.so"))
+    assert _numpy_owns(os.path.join(root, ".dylibs", "libopenblas.dylib"))
+    assert not _numpy_owns(os.path.join(root + "_extra", "libopenblas.so"))
+    assert not _numpy_owns("/usr/lib/libopenblas.so")
+
+
+@needs_blas
+def test_lbfgs_gives_the_same_fit_and_restores_the_limits():
+    X, y = X_BIG[:400], y_BIG[:400]
+    with threadpool_limits(1, user_api="blas"):
+        ref = BPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", random_state=0)
+        ref.fit(X, y)
+    with threadpool_limits(2, user_api="blas"):
+        before = _blas_limits()
+        est = BPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", random_state=0)
+        est.fit(X, y)
+        assert _blas_limits() == before
+    assert est.n_iter_ == ref.n_iter_
+    assert_allclose(est.coefs_[0], ref.coefs_[0], rtol=1e-7, atol=1e-10)
