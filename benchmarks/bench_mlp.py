@@ -47,6 +47,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 import skbpnet
 from skbpnet import BPClassifier
+from skbpnet._network import PREDICT_CHUNK
 
 try:  # PyTorch is optional: its column says "n/a" without it.
     import torch
@@ -278,23 +279,31 @@ class GemmBound:
             np.matmul(inp, W, out=out[rows])
             inp = out[rows]
 
-    def predict_split(self, workers):
-        """The same products, the rows split over ``workers`` Python threads.
+    def predict_split(self, workers, chunk=PREDICT_CHUNK):
+        """The same products in chunks of rows over ``workers`` Python threads.
 
-        Each thread multiplies its block of rows with a single-threaded BLAS.
-        For a narrow output (100 columns) this beats OpenBLAS's own threading
-        on this kind of machine, so the bound of (e) is the faster of the two.
+        Each thread multiplies chunks of ``chunk`` rows with a single-threaded
+        BLAS, as skbpnet's prediction does.  For a narrow output (100 columns)
+        this can beat OpenBLAS's own threading on this kind of machine, so the
+        bound of (e) is the faster of the two.
         """
         n = self.X.shape[0]
-        edges = np.linspace(0, n, workers + 1).astype(int)
-        blocks = [slice(a, b) for a, b in zip(edges[:-1], edges[1:])]
+        starts = iter(range(0, n, chunk))
+        lock = threading.Lock()
+
+        def work():
+            while True:
+                with lock:
+                    start = next(starts, None)
+                if start is None:
+                    return
+                self.predict(slice(start, min(start + chunk, n)))
+
         with threadpool_limits(1, user_api="blas"):
-            threads = [
-                threading.Thread(target=self.predict, args=(b,)) for b in blocks[1:]
-            ]
+            threads = [threading.Thread(target=work) for _ in range(workers - 1)]
             for t in threads:
                 t.start()
-            self.predict(blocks[0])
+            work()
             for t in threads:
                 t.join()
 
