@@ -200,7 +200,8 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=X.dtype)
             _check_weight_total(sample_weight, "sample_weight * class_weight")
-        Y = np.asarray(Y, dtype=X.dtype)
+        if isinstance(Y, np.ndarray):
+            Y = np.asarray(Y, dtype=X.dtype)
         loss = self._loss_name(Y)
         n_outputs = Y.shape[1]
         if fresh:
@@ -299,6 +300,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
 
     # -- L-BFGS -------------------------------------------------------------
     def _fit_lbfgs(self, net, X, Y, sample_weight, tasks):
+        Y = np.asarray(Y)  # full batch: every evaluation needs all rows
         s, total = _normalised_weights(sample_weight, X.shape[0], X.dtype)
         l2 = self.alpha / total
         last = {}
@@ -381,6 +383,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
 
     def _current_loss(self, net, X, Y, s, l2):
         with _quiet_overflow():
+            Y = np.asarray(Y)
             return float(net.loss_grad(X, Y, s, l2) + l2 * net.penalty())
 
     # -- SGD / Adam -----------------------------------------------------------

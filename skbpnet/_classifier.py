@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ._base import BaseBP, _stochastic_only
 from ._docstrings import ATTRIBUTES, PARAMETERS
 from ._losses import LOSSES
+from ._targets import OneHotRows
 
 
 class BPClassifier(ClassifierMixin, BaseBP):
@@ -192,11 +193,13 @@ class BPClassifier(ClassifierMixin, BaseBP):
         return Y, sample_weight
 
     def _one_hot(self, y, dtype):
-        """The binarized targets, built directly in the training dtype.
+        """The binarized targets in the training dtype.
 
-        Same values as ``LabelBinarizer.transform`` (one column for binary
-        labels, one per class otherwise), without its int64 matrix alongside
-        the float one: half the peak memory of the targets.
+        The values of ``LabelBinarizer.transform``: one column for binary
+        labels, one per class otherwise.  Multiclass targets come back as
+        :class:`~skbpnet._targets.OneHotRows` (a class code per sample; dense
+        rows are written per mini-batch); binary and multilabel targets as a
+        matrix.
         """
         if self._label_binarizer.y_type_ == "multilabel-indicator":
             return np.asarray(self._label_binarizer.transform(y), dtype=dtype)
@@ -206,10 +209,9 @@ class BPClassifier(ClassifierMixin, BaseBP):
         if not np.array_equal(classes[np.minimum(idx, len(classes) - 1)], y):
             return np.asarray(self._label_binarizer.transform(y), dtype=dtype)
         if len(classes) == 2:
+            # One column, as small as y itself: a plain array is simplest.
             return (idx == 1).astype(dtype).reshape(-1, 1)
-        Y = np.zeros((idx.shape[0], len(classes)), dtype=dtype)
-        Y[np.arange(idx.shape[0]), idx] = 1
-        return Y
+        return OneHotRows(idx.astype(np.int32), len(classes), dtype)
 
     def _apply_class_weight(self, y, sample_weight, target_type, incremental):
         cw = self.class_weight
@@ -242,6 +244,8 @@ class BPClassifier(ClassifierMixin, BaseBP):
         # Stratify single-label targets so every class reaches the validation set.
         if self._label_binarizer.y_type_ == "multilabel-indicator":
             return None
+        if isinstance(Y, OneHotRows):
+            return Y.codes
         return Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
 
     def _validation_score(self, Y_true, P, sample_weight):

@@ -77,6 +77,7 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
         else X.astype(np.float64)
     )
     net, X, _, Y, sample_weight = est._prepare(X, y, sample_weight, incremental=False)
+    Y = np.asarray(Y)
     if not fitted:
         # Fresh biases are zero, which puts every row whose inputs to a layer
         # are all zero (dead ReLUs upstream) exactly on the kink of a ReLU or

@@ -354,8 +354,15 @@ def test_targets_are_encoded_as_label_binarizer_does(y, dtype):
     clf = BPClassifier(hidden_layer_sizes=(3,), max_iter=1, random_state=0)
     _, _, _, Y, _ = clf._prepare(X, y, None, incremental=False)
     expected = LabelBinarizer().fit_transform(y)
-    assert Y.dtype == dtype
-    assert_array_equal(Y, expected)
+    assert Y.dtype == dtype and Y.shape == expected.shape
+    assert_array_equal(np.asarray(Y), expected)
+    # Row access as the training loop does it: slices, index arrays, take.
+    rows = np.array([4, 0, 3])
+    assert_array_equal(Y[1:4], expected[1:4])
+    assert_array_equal(Y[rows], expected[rows])
+    out = np.full((3, expected.shape[1]), 7.0, dtype=dtype)
+    assert Y.take(rows, axis=0, out=out) is out
+    assert_array_equal(out, expected[rows])
 
 
 def test_partial_fit_targets_cover_declared_classes():
@@ -365,5 +372,5 @@ def test_partial_fit_targets_cover_declared_classes():
     y = np.array([3, 1, 3, 1])
     clf = BPClassifier(hidden_layer_sizes=(3,), random_state=0)
     _, _, _, Y, _ = clf._prepare(X, y, None, incremental=True, classes=[1, 2, 3])
-    assert_array_equal(Y, LabelBinarizer().fit([1, 2, 3]).transform(y))
+    assert_array_equal(np.asarray(Y), LabelBinarizer().fit([1, 2, 3]).transform(y))
     assert Y.shape == (4, 3)
