@@ -302,7 +302,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
     def _fit_lbfgs(self, net, X, Y, sample_weight, tasks):
         Y = np.asarray(Y)  # full batch: every evaluation needs all rows
         s, total = _normalised_weights(sample_weight, X.shape[0], X.dtype)
-        l2 = self.alpha / total
+        l2 = float(self.alpha) / total
         last = {}
         accepted = {"x": net.params.astype(np.float64), "fun": np.inf}
         losses, norms = [], []
@@ -433,7 +433,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         if sample_weight is not None and val_idx is not None:
             sw_train = sample_weight[order]
         total = float(n_train if sw_train is None else sw_train.sum())
-        l2 = self.alpha / total
+        l2 = float(self.alpha) / total
         batch_size = _batch_size(self.batch_size, n_train)
         dropout_rng = rng if any(self._config["dropout"]) else None
         batches = _Batches(X, Y, sample_weight, batch_size)
@@ -508,7 +508,9 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             # Diverged or interrupted in the very first epoch: report the loss
             # of the restored initial weights.
             s_all, total_all = _normalised_weights(sample_weight, n, X.dtype)
-            self.loss_ = self._current_loss(net, X, Y, s_all, self.alpha / total_all)
+            self.loss_ = self._current_loss(
+                net, X, Y, s_all, float(self.alpha) / total_all
+            )
 
     def _run_epoch(self, net, optimizer, batches, order, contiguous, l2, dropout_rng):
         """One pass over the training rows; returns (weighted loss sum, norms)."""

@@ -175,7 +175,7 @@ class Network:
         self.layers = build_layers(
             hidden_layer_sizes, activations, n_outputs, maxout_pieces
         )
-        self.dropout = list(dropout) if dropout is not None else []
+        self.dropout = [float(p) for p in dropout] if dropout is not None else []
         self.dropout += [0.0] * (len(self.layers) - 1 - len(self.dropout))
 
         fan_ins = [n_features] + [layer.units for layer in self.layers[:-1]]

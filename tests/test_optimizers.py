@@ -43,3 +43,59 @@ def test_float32_state():
     theta = np.ones(3, dtype=np.float32)
     opt.step(theta, np.ones(3, dtype=np.float32))
     assert theta.dtype == np.float32 and opt.m.dtype == np.float32
+
+
+def _float32_adam_reference(theta, m, v, grads, lr, b1, b2, eps):
+    """Adam.step's own formulation, every operation in float32."""
+    f = np.float32
+    root = np.sqrt(1 - b2)
+    for t, g in enumerate(grads, start=1):
+        eta = lr * np.sqrt(1 - b2**t) / (1 - b1**t) * (1 - b1) / root
+        m = m * f(b1) + g
+        v = v * f(b2) + np.square(g)
+        den = (np.sqrt(v) + f(eps / root)) * f(1.0 / eta)
+        theta = theta - m / den
+    return theta
+
+
+@pytest.mark.parametrize("scalar", [float, np.float64])
+def test_float32_updates_stay_in_float32(scalar):
+    # NumPy float64 scalars (for example from a parameter grid built with
+    # np.logspace) must not turn the float32 passes into float64 arithmetic:
+    # the result must be bitwise what float32 arithmetic gives.
+    rng = np.random.RandomState(0)
+    n = 5000
+    theta = rng.normal(size=n).astype(np.float32)
+    grads = [rng.normal(size=n).astype(np.float32) for _ in range(5)]
+    opt = Adam(
+        n,
+        np.float32,
+        scalar(0.003),
+        beta_1=scalar(0.85),
+        beta_2=scalar(0.995),
+        epsilon=scalar(1e-3),
+    )
+    params = theta.copy()
+    for g in grads:
+        opt.step(params, g)
+    zeros = np.zeros(n, dtype=np.float32)
+    expected = _float32_adam_reference(
+        theta, zeros, zeros, grads, 0.003, 0.85, 0.995, 1e-3
+    )
+    assert params.dtype == np.float32
+    np.testing.assert_array_equal(params, expected)
+
+
+@pytest.mark.parametrize("scalar", [float, np.float64])
+def test_float32_sgd_stays_in_float32(scalar):
+    rng = np.random.RandomState(1)
+    n = 5000
+    params = rng.normal(size=n).astype(np.float32)
+    g = rng.normal(size=n).astype(np.float32)
+    opt = SGD(n, np.float32, scalar(0.1), momentum=scalar(0.7), nesterov=True)
+    expected = params.copy()
+    opt.step(params, g)
+    step = g * np.float32(0.1)
+    v = -step  # the velocity starts at zero
+    expected += v * np.float32(0.7) - step
+    np.testing.assert_array_equal(params, expected)
