@@ -77,9 +77,9 @@ def forward_checked(layers, X, coefs, intercepts, workers=1):
         The network, layer by layer.
     X : ndarray or sparse matrix of shape (n_samples, n_features)
     workers : int, default=1
-        Threads that share the chunks, each taking a contiguous block of rows.
-        Use more than one only with a single-threaded BLAS (NumPy releases the
-        GIL in ``matmul``, so the threads' products run in parallel).
+        Threads that share the chunks, taking them one at a time.  Use more
+        than one only with a single-threaded BLAS (NumPy releases the GIL in
+        ``matmul``, so the threads' products run in parallel).
 
     Returns
     -------
