@@ -242,3 +242,17 @@ def test_lbfgs_gives_the_same_fit_and_restores_the_limits():
         assert _blas_limits() == before
     assert est.n_iter_ == ref.n_iter_
     assert_allclose(est.coefs_[0], ref.coefs_[0], rtol=1e-7, atol=1e-10)
+
+
+@needs_blas
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_big_sparse_and_float32_inputs_predict_like_dense(dtype):
+    X = X_BIG.astype(dtype)
+    est = BPClassifier(hidden_layer_sizes=(16,), max_iter=3, random_state=0)
+    est.fit(X[:500], y_BIG[:500])
+    with threadpool_limits(2, user_api="blas"):
+        dense = est.predict_proba(X)
+        sparse = est.predict_proba(sp.csr_matrix(X))
+    assert dense.dtype == dtype
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert_allclose(sparse, dense, rtol=tol, atol=tol)
