@@ -93,6 +93,20 @@ def _per_layer(name, value, n_hidden):
     return [value] * n_hidden
 
 
+def check_random_state(value):
+    """Check that ``value`` can seed NumPy: None, an int seed or a RandomState."""
+    if value is None or isinstance(value, np.random.RandomState):
+        return
+    accepts = "None, an int in [0, 2**32 - 1] or a numpy.random.RandomState"
+    if not _is_int(value):
+        raise TypeError(
+            f"random_state must be {accepts}; got {value!r} of type "
+            f"{type(value).__name__}."
+        )
+    if not 0 <= value < 2**32:
+        raise ValueError(f"random_state must be {accepts}; got {value!r}.")
+
+
 def check_hidden_layer_sizes(value):
     if _is_int(value):
         value = (value,)
@@ -150,6 +164,7 @@ def validate_params(est):
     check_real("power_t", est.power_t, 0)
     check_int("max_iter", est.max_iter, 1)
     check_bool("shuffle", est.shuffle)
+    check_random_state(est.random_state)
     check_real("tol", est.tol, 0)
     if not isinstance(est.verbose, (bool, numbers.Integral)):
         raise TypeError(f"verbose must be a bool or an int; got {est.verbose!r}.")
@@ -168,7 +183,13 @@ def validate_params(est):
         check_real("dropout", p, 0, 1, closed="left")
         for p in _per_layer("dropout", est.dropout, n_hidden)
     ]
-    if solver == "lbfgs" and any(dropout):
+    if not isinstance(est.dropout, (list, tuple)):
+        # Checked on its own too: without hidden layers the list above is
+        # empty, and a bad value must not pass just because it is unused.
+        dropout_value = check_real("dropout", est.dropout, 0, 1, closed="left")
+    else:
+        dropout_value = 0.0
+    if solver == "lbfgs" and (dropout_value or any(dropout)):
         raise ValueError(
             "dropout must be 0 with solver='lbfgs': L-BFGS needs a deterministic "
             "objective. Use solver='adam' or 'sgd' for dropout."

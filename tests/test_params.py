@@ -46,6 +46,10 @@ BAD = [
     ("epsilon", 0.0, ValueError),
     ("max_fun", 0, ValueError),
     ("alpha", float("nan"), ValueError),
+    ("random_state", "seed", TypeError),
+    ("random_state", 1.5, TypeError),
+    ("random_state", -1, ValueError),
+    ("random_state", 2**32, ValueError),
 ]
 
 
@@ -63,6 +67,28 @@ def test_bad_parameter_is_named(name, value, error):
 def test_dropout_with_lbfgs_is_an_error():
     with pytest.raises(ValueError, match="dropout must be 0 with solver='lbfgs'"):
         BPClassifier(solver="lbfgs", dropout=0.1).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"dropout": 5.0}, ValueError, "dropout"),
+        ({"dropout": "half"}, TypeError, "dropout"),
+        ({"dropout": 0.5, "solver": "lbfgs"}, ValueError, "solver='lbfgs'"),
+    ],
+)
+def test_dropout_is_checked_without_hidden_layers(params, error, match):
+    # With no hidden layer there is no per-layer list to check the value in.
+    with pytest.raises(error, match=match):
+        BPClassifier(hidden_layer_sizes=(), **params).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "seed", [None, 0, 2**32 - 1, np.int64(3), np.random.RandomState(0)]
+)
+def test_valid_random_states_are_accepted(seed):
+    clf = BPClassifier(hidden_layer_sizes=(3,), solver="lbfgs", random_state=seed)
+    assert clf.fit(X, y).n_iter_ >= 1
 
 
 def test_class_weight_and_loss_validated():
