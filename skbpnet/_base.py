@@ -263,18 +263,22 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         self.best_loss_ = np.inf
         self.validation_scores_ = None
         self.best_validation_score_ = None
-        if self.early_stopping:
+        if self._validates():
             self.best_loss_ = None
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
 
+    def _validates(self):
+        """Whether fit holds out a validation set (early stopping, not lbfgs)."""
+        return bool(self.early_stopping) and self.solver != "lbfgs"
+
     def _continue_history(self):
         """Keep a warm-started history consistent with today's early_stopping."""
-        if self.early_stopping and getattr(self, "validation_scores_", None) is None:
+        if self._validates() and getattr(self, "validation_scores_", None) is None:
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
             self._no_improvement_count = 0
-        if not self.early_stopping and getattr(self, "best_loss_", None) is None:
+        if not self._validates() and getattr(self, "best_loss_", None) is None:
             self.best_loss_ = np.inf
             self._no_improvement_count = 0
 
@@ -306,6 +310,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         last = {}
         accepted = {"x": net.params.astype(np.float64), "fun": np.inf}
         losses, norms = [], []
+        start_time = time.time()
 
         def objective(x):
             net.params[...] = x
@@ -329,7 +334,10 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             losses.append(accepted["fun"])
             norms.append(last["norms"])
             if self.verbose:
-                print(f"Iteration {len(losses)}, loss = {losses[-1]:.8f}")
+                print(
+                    f"Iteration {len(losses)}, loss = {losses[-1]:.8f}, "
+                    f"elapsed = {time.time() - start_time:.2f}s"
+                )
             task = tasks.begin_epoch()
             net.params[...] = intermediate_result.x
             if tasks.end_epoch(task, lambda: self._reconstruction(net)):
@@ -477,7 +485,11 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
                 self.loss_curve_.append(loss)
                 norm_rows.append(norms[None, :])
                 if early_stopping:
-                    score = self._score_indices(net, X, Y, sample_weight, val_idx)
+                    # Finite but huge weights (a network about to diverge)
+                    # may overflow in the score: that epoch then scores NaN
+                    # or -inf, which counts as no improvement.
+                    with _quiet_overflow():
+                        score = self._score_indices(net, X, Y, sample_weight, val_idx)
                     self.validation_scores_.append(score)
                 self._update_no_improvement(net, early_stopping)
                 if self.verbose:
@@ -574,7 +586,8 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
     def _update_no_improvement(self, net, early_stopping):
         if early_stopping:
             score = self.validation_scores_[-1]
-            if score < self.best_validation_score_ + self.tol:
+            # Written so that a NaN score counts as no improvement.
+            if not score >= self.best_validation_score_ + self.tol:
                 self._no_improvement_count += 1
             else:
                 self._no_improvement_count = 0

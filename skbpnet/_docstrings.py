@@ -95,7 +95,9 @@ default='constant'
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop when its
         score has not improved by ``tol`` for ``n_iter_no_change`` epochs and
-        restore the weights of the best epoch.
+        restore the weights of the best epoch. Only with 'sgd' and 'adam';
+        'lbfgs' ignores it (and then leaves ``validation_scores_`` and
+        ``best_validation_score_`` at None), as in scikit-learn.
 
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.

@@ -3,10 +3,12 @@
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import numpy as np
 import pytest
 from sklearn.datasets import make_moons
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -146,6 +148,27 @@ def test_verbose_prints_one_line_per_epoch(moons, capsys):
     assert "loss = " in lines[0]
     assert "validation score = " in lines[0]
     assert "elapsed = " in lines[0]
+
+
+def test_verbose_lbfgs_prints_loss_and_elapsed_per_iteration(moons, capsys):
+    X, y = moons
+    clf = BPClassifier(
+        hidden_layer_sizes=(8,),
+        solver="lbfgs",
+        max_iter=5,
+        verbose=True,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    lines = [
+        line
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("Iteration")
+    ]
+    assert len(lines) == clf.n_iter_ > 0
+    assert all("loss = " in line and "elapsed = " in line for line in lines)
 
 
 def test_without_sklearn_callback_module_everything_still_works():

@@ -323,6 +323,17 @@ def test_batch_size_larger_than_data_warns_and_clips(moons):
     assert clf.n_iter_ == 5
 
 
+def test_lbfgs_ignores_early_stopping_like_scikit_learn(moons):
+    X, y = moons
+    clf = fast(solver="lbfgs", early_stopping=True, max_iter=50).fit(X, y)
+    plain = fast(solver="lbfgs", max_iter=50).fit(X, y)
+    # All rows are used (no held-out split) and no validation history is kept.
+    assert_array_equal(clf.coefs_[0], plain.coefs_[0])
+    assert clf.validation_scores_ is None
+    assert clf.best_validation_score_ is None
+    assert clf.best_loss_ == min(clf.loss_curve_)
+
+
 def test_warm_start_with_new_activation_and_early_stopping(moons):
     X, y = moons
     clf = fast(max_iter=20, warm_start=True).fit(X, y)

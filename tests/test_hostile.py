@@ -355,6 +355,26 @@ def test_huge_regression_targets(solver, scale):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_early_stopping_score_of_a_blowing_up_network(kind):
+    # Huge but still finite weights overflow in the validation score before
+    # the loss becomes infinite: no NumPy warning may escape (the suite turns
+    # warnings into errors), and such an epoch counts as no improvement.
+    X_big = X * 1e3
+    y_big = Y_REG * 1e3 if kind == "regressor" else Y_CLS
+    est = make(
+        kind, solver="sgd", learning_rate_init=1e3, max_iter=50, early_stopping=True
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X_big, y_big)
+    assert_finite_state(est, diverged=True)
+    scores = np.asarray(est.validation_scores_)
+    assert np.all(np.isfinite(scores) | np.isnan(scores) | (scores == -np.inf))
+    if not np.all(np.isfinite(scores)):
+        assert est.best_validation_score_ == np.nanmax(scores)
+
+
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("fraction", [1e-8, 0.5])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_huge_X_at_predict(kind, fraction, dtype):
