@@ -20,7 +20,9 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
     A feed-forward network trained by backpropagation with a linear output
     layer and the squared error, or an exponential output (log link) with the
     half Poisson deviance. With ``hidden_layer_sizes=()``, ``solver='lbfgs'`` and
-    the squared error it is exactly ridge regression with ``alpha``.
+    the squared error it is exactly ridge regression with ``alpha`` (for ``k``
+    target columns, ``Ridge(alpha=k * alpha)``, since the squared error is
+    averaged over the columns); use a small ``tol`` to reach its minimum.
 
     Parameters
     ----------
