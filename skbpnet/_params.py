@@ -179,17 +179,14 @@ def validate_params(est):
     check_real("epsilon", est.epsilon, 0, closed="neither")
     check_int("max_fun", est.max_fun, 1)
 
-    dropout = [
+    per_layer = isinstance(est.dropout, (list, tuple))
+    # A single rate is checked even without hidden layers, where it is unused.
+    rates = [
         check_real("dropout", p, 0, 1, closed="left")
-        for p in _per_layer("dropout", est.dropout, n_hidden)
+        for p in (est.dropout if per_layer else [est.dropout])
     ]
-    if not isinstance(est.dropout, (list, tuple)):
-        # Checked on its own too: without hidden layers the list above is
-        # empty, and a bad value must not pass just because it is unused.
-        dropout_value = check_real("dropout", est.dropout, 0, 1, closed="left")
-    else:
-        dropout_value = 0.0
-    if solver == "lbfgs" and (dropout_value or any(dropout)):
+    dropout = _per_layer("dropout", rates if per_layer else rates[0], n_hidden)
+    if solver == "lbfgs" and any(rates):
         raise ValueError(
             "dropout must be 0 with solver='lbfgs': L-BFGS needs a deterministic "
             "objective. Use solver='adam' or 'sgd' for dropout."
