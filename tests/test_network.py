@@ -170,3 +170,11 @@ def test_gradient_norms_survive_float32_overflow():
     with np.errstate(over="ignore"):
         norms = net.gradient_norms()
     assert_allclose(norms, [1e25, 2.0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("n", [1, 8191, 8192, 8193, 3 * 8192 + 5])
+def test_square_sum_over_chunks(n):
+    from skbpnet._network import _square_sum
+
+    g = np.random.RandomState(0).normal(size=n)
+    assert _square_sum(g) == pytest.approx(float(np.sum(g**2)), rel=1e-12)
