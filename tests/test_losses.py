@@ -110,7 +110,7 @@ def test_scalar_and_array_weights_agree(name):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("shape", [(200, 10), (7, 1), (3, 100), (1, 4)])
+@pytest.mark.parametrize("shape", [(200, 10), (7, 1), (3, 100), (1, 4), (1000, 10)])
 def test_row_reductions_match_numpy(shape, dtype):
     from skbpnet._losses import _row_max, _row_sum
 
