@@ -181,8 +181,18 @@ def quiet_fit(est, X, y):
         return est.fit(X, y)
 
 
+#: Seconds to wait before each timed call.  After a multithreaded call,
+#: OpenBLAS's worker threads keep spinning for about 0.1 s before they sleep,
+#: so without a pause the next contender would share the cores with the
+#: previous one's idle threads.  That cost skbpnet's parallel prediction
+#: (Python threads on single-threaded BLAS) about 20 % when it ran right after
+#: scikit-learn's predict_proba.
+SETTLE_S = 0.3
+
+
 def timed(fn, *args):
     gc.collect()
+    time.sleep(SETTLE_S)
     t0 = time.perf_counter()
     out = fn(*args)
     return time.perf_counter() - t0, out
