@@ -1,5 +1,7 @@
 """BPClassifier: a backpropagation network for classification."""
 
+import numbers
+
 import numpy as np
 from scipy.special import log_expit, log_softmax
 from sklearn.base import ClassifierMixin
@@ -222,6 +224,15 @@ class BPClassifier(ClassifierMixin, BaseBP):
                 f"class_weight must be None, 'balanced' or a dict label -> weight; "
                 f"got {cw!r}."
             )
+        if isinstance(cw, dict):
+            for label, weight in cw.items():
+                if isinstance(weight, (bool, np.bool_)) or not isinstance(
+                    weight, numbers.Real
+                ):
+                    raise ValueError(
+                        f"class_weight values must be real numbers; got {weight!r} "
+                        f"for class {label!r}."
+                    )
         if target_type == "multilabel-indicator":
             raise ValueError("class_weight is not supported for multilabel targets.")
         if incremental and cw == "balanced":

@@ -696,3 +696,10 @@ def test_partial_fit_multilabel_with_label_indices():
     assert proba.shape == (40, 3) and np.isfinite(proba).all()
     with pytest.raises(ValueError, match=r"(?i)labels?|columns|outputs|classes"):
         clf.partial_fit(X, np.column_stack([Y, Y[:, :1]]))
+
+
+@pytest.mark.parametrize("weight", ["x", None, [1.0], True])
+def test_class_weight_values_must_be_numbers(weight):
+    clf = make("classifier", class_weight={0: weight, 1: 1.0})
+    with pytest.raises(ValueError, match=r"class_weight values must be real numbers"):
+        clf.fit(X, Y_CLS)
