@@ -405,8 +405,11 @@ def _parse_target(cells, target):
             "needs class labels"
         )
     if np.all(y == np.round(y)):
-        y = y.astype(np.int64)
-    return y
+        return y.astype(np.int64)
+    # Few distinct non-integral numbers (grades such as 3.5) are classes, but
+    # scikit-learn reads a float array with fractions as a continuous target.
+    # Their shortest decimal text keeps them as labels, with 1.5 and 1.50 one.
+    return np.array([repr(v) for v in numbers])
 
 
 def load_csv(path, target):
@@ -425,8 +428,9 @@ def load_csv(path, target):
     X : ndarray of shape (n_samples, n_features)
         Features as float64.
     y : ndarray of shape (n_samples,)
-        Class labels: int64 if all are integral numbers, float64 if numeric,
-        strings otherwise.
+        Class labels: int64 if all are integral numbers, strings otherwise
+        (non-integral numbers as their shortest decimal text, such as
+        ``'0.5'``).
     feature_names : list of str
         Names of the feature columns, in file order.
 
@@ -459,7 +463,7 @@ def _choose_folds(y, cv, target):
     labels, counts = np.unique(y, return_counts=True)
     if labels.size < 2:
         raise CLIError(
-            f"--target: column {target!r} has a single class ({labels[0]!r}); "
+            f"--target: column {target!r} has a single class ({labels[0].item()!r}); "
             "a classifier needs at least two"
         )
     smallest = int(counts.min())

@@ -184,6 +184,19 @@ def test_csv_target_in_middle_and_numeric_labels(tmp_path):
     assert y.dtype.kind == "i" and set(y.tolist()) == {0, 1}
 
 
+def test_csv_with_non_integral_numeric_labels(tmp_path, capsys):
+    """Grades such as 0.5 / 1.5 are classes, not a continuous target."""
+    rows = _blob_rows(labels=("0.5", "1.5"), n_features=2)
+    rows[0][-1] = "0.50"  # the same number written differently: one class
+    path = _write_csv(tmp_path / "grades.csv", ["x", "z", "grade"], rows)
+    X, y, _ = load_csv(path, "grade")
+    assert sorted(set(y.tolist())) == ["0.5", "1.5"]
+    assert main(["--data", path, "--target", "grade"]) == 0
+    table = _parse_table(capsys.readouterr().out)
+    for model in MODELS:
+        assert table["grades"][model] > 0.9
+
+
 def test_csv_with_two_features_can_be_plotted(tmp_path, capsys):
     path = _write_csv(
         tmp_path / "two.csv", ["x", "y", "label"], _blob_rows(n_features=2)
