@@ -385,3 +385,21 @@ def test_partial_fit_targets_cover_declared_classes():
     _, _, _, Y, _ = clf._prepare(X, y, None, incremental=True, classes=[1, 2, 3])
     assert_array_equal(np.asarray(Y), LabelBinarizer().fit([1, 2, 3]).transform(y))
     assert Y.shape == (4, 3)
+
+
+@pytest.mark.parametrize("max_fun", [5, 12])
+def test_lbfgs_honours_max_fun(max_fun):
+    """L-BFGS stops at max_fun loss evaluations, long before max_iter."""
+    X, y = load_digits(return_X_y=True)
+    clf = BPClassifier(
+        hidden_layer_sizes=(8,),
+        solver="lbfgs",
+        max_fun=max_fun,
+        max_iter=1000,
+        tol=0.0,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="EVALUATIONS EXCEEDS LIMIT"):
+        clf.fit(X / 16.0, y)
+    assert 1 <= clf.n_iter_ <= max_fun
+    assert len(clf.loss_curve_) == clf.n_iter_

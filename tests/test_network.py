@@ -178,3 +178,37 @@ def test_square_sum_over_chunks(n):
 
     g = np.random.RandomState(0).normal(size=n)
     assert _square_sum(g) == pytest.approx(float(np.sum(g**2)), rel=1e-12)
+
+
+ENGINE_MODULES = [
+    "_activations",
+    "_initializers",
+    "_layers",
+    "_losses",
+    "_network",
+    "_optimizers",
+    "_targets",
+]
+
+
+@pytest.mark.parametrize("module", ENGINE_MODULES)
+def test_engine_never_imports_scikit_learn(module):
+    """The engine depends on NumPy and SciPy only, and on engine modules."""
+    import ast
+    import pathlib
+
+    import skbpnet
+
+    path = pathlib.Path(skbpnet.__file__).with_name(module + ".py")
+    imported = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            imported += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            imported.append("." * node.level + (node.module or ""))
+    assert imported  # the walk did see the imports
+    for name in imported:
+        if name.startswith("."):
+            assert name[1:] in ENGINE_MODULES, f"{module} imports {name}"
+        else:
+            assert name.split(".")[0] not in ("sklearn", "skbpnet"), name
