@@ -361,7 +361,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
                     },
                 )
         except KeyboardInterrupt:
-            _warn_interrupted(early_stopping=False)
+            _warn_interrupted("lbfgs")
         if result is not None and np.isfinite(result.fun):
             x, fun, nit = result.x, float(result.fun), int(result.nit)
         else:
@@ -458,9 +458,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         if scratch.dtype == net.dtype:
             net.l2_scratch = scratch[: net.n_weights]
 
-        # The weights after the last complete, finite epoch: restored when an
-        # epoch diverges or the user interrupts training mid-epoch.
-        last_good = net.params.copy()
+        checkpoints = _Checkpoints(net.params)
         interrupted = False
         try:
             self.n_iter_ = 0
@@ -474,11 +472,16 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
                     )
                     loss = accumulated / total + l2 * net.penalty()
                 if not (np.isfinite(loss) and np.isfinite(net.params.sum())):
-                    net.params[...] = last_good
-                    _warn_diverged(self.n_iter_ + 1, self.solver)
+                    checkpoints.restore_last(net)
+                    fallback = None
+                    if not _finite_outputs(net, X):
+                        # Finite but enormous weights: predicting even the
+                        # training data would overflow. Take the best epoch's.
+                        fallback = checkpoints.restore_best(net)
+                    _warn_diverged(self.n_iter_ + 1, self.solver, fallback)
                     break
-                np.copyto(last_good, net.params)
                 self.n_iter_ += 1
+                checkpoints.epoch_done(net.params, loss, self.n_iter_)
                 self.t_ += n_train
                 optimizer.epoch += 1
                 self.loss_ = loss
@@ -507,7 +510,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
                     )
         except KeyboardInterrupt:
             interrupted = True
-            net.params[...] = last_good
+            best_epoch = checkpoints.restore_best(net)
         finally:
             self.gradient_norms_ = np.vstack(norm_rows)
         restore_best = early_stopping and self._best_weights is not None
@@ -515,7 +518,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             net.set_weights(*self._best_weights)
         self._best_weights = None
         if interrupted:
-            _warn_interrupted(restore_best)
+            _warn_interrupted("validation" if restore_best else best_epoch)
         if not hasattr(self, "loss_"):
             # Diverged or interrupted in the very first epoch: report the loss
             # of the restored initial weights.
@@ -681,30 +684,99 @@ def _quiet_overflow():
     return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
 
 
-def _warn_diverged(epoch, solver):
+def _warn_diverged(epoch, solver, fallback=None):
+    if fallback is None:
+        restored = "the weights of the last finite epoch were restored"
+    else:
+        # The last finite weights overflow on the training data (see
+        # _fit_stochastic): say which weights replaced them.
+        restored = (
+            "the weights of the last finite epoch overflow on the training data, "
+            + (
+                f"so those of its lowest-loss epoch ({fallback}) were restored"
+                if fallback
+                else "so the weights from before training were restored"
+            )
+        )
     warnings.warn(
         f"Training diverged in epoch {epoch}: the loss or the weights became "
-        "non-finite (inf or NaN). Training stopped and the weights of the last "
-        "finite epoch were restored. Try a smaller learning_rate_init, scale the "
-        "inputs (e.g. StandardScaler)"
+        f"non-finite (inf or NaN). Training stopped and {restored}. Try a smaller "
+        "learning_rate_init, scale the inputs (e.g. StandardScaler)"
         + (", or use solver='adam' instead of 'sgd'." if solver == "sgd" else "."),
         ConvergenceWarning,
         stacklevel=4,
     )
 
 
-def _warn_interrupted(early_stopping):
+def _warn_interrupted(kept):
+    """Say which weights an interrupted fit kept.
+
+    ``kept`` is ``"validation"`` (early stopping's best), ``"lbfgs"`` (the
+    last accepted iterate, also the lowest loss) or the number of this
+    call's lowest-loss epoch, 0 when no epoch completed.
+    """
+    if kept == "validation":
+        weights = "the weights of its best validation score"
+    elif kept == "lbfgs":
+        weights = "the weights of its last accepted (lowest-loss) iteration"
+    elif kept:
+        weights = f"the weights of its lowest-loss epoch so far (epoch {kept})"
+    else:
+        weights = "the weights it had before this call: no epoch completed"
     warnings.warn(
         "Training interrupted by the user (KeyboardInterrupt): the estimator is "
-        "fitted with "
-        + (
-            "the weights of its best validation score."
-            if early_stopping
-            else "the weights of its last complete iteration."
-        ),
+        f"fitted with {weights}.",
         UserWarning,
         stacklevel=4,
     )
+
+
+class _Checkpoints:
+    """Weights to fall back on during one call to fit.
+
+    ``last`` holds the weights after the last complete, finite epoch
+    (restored when an epoch diverges); the best weights are those after the
+    call's lowest-loss epoch (restored on Ctrl-C, or when the last finite
+    weights overflow on the training data). Before the first epoch both are
+    the weights the call started from. While the last epoch is also the best
+    (the usual case) they share one copy: the second copy is made only once
+    the loss fails to improve.
+    """
+
+    def __init__(self, params):
+        self.last = params.copy()
+        self.best = None
+        self.best_is_last = True
+        self.best_loss = np.inf
+        self.best_epoch = 0  # 0: the weights the call started from
+
+    def epoch_done(self, params, loss, epoch):
+        if loss < self.best_loss:
+            self.best_loss, self.best_epoch = loss, epoch
+            self.best_is_last = True
+        elif self.best_is_last:
+            # ``last`` is the best so far and is about to be overwritten.
+            if self.best is None:
+                self.best = self.last.copy()
+            else:
+                np.copyto(self.best, self.last)
+            self.best_is_last = False
+        np.copyto(self.last, params)
+
+    def restore_last(self, net):
+        net.params[...] = self.last
+
+    def restore_best(self, net):
+        """Put the best weights back into ``net``; return their epoch."""
+        net.params[...] = self.last if self.best_is_last else self.best
+        return self.best_epoch
+
+
+def _finite_outputs(net, X):
+    """Whether the network's raw outputs are finite on every row of ``X``."""
+    with _quiet_overflow():
+        Z, _ = forward_checked(net.layers, X, net.coefs, net.intercepts)
+        return bool(np.isfinite(Z).all())
 
 
 class _Tasks:

@@ -8,6 +8,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
 from skbpnet import BPClassifier, BPRegressor
@@ -70,6 +71,34 @@ def test_divergence_restores_the_last_finite_epoch(digits):
     assert np.all(np.isfinite(diverged.predict(X)))
 
 
+def test_divergence_whose_last_finite_weights_overflow_falls_back(digits):
+    # N(0, 1) maxout weights and a step of 10: epoch 1 ends with finite but
+    # enormous weights, epoch 2 with weights whose outputs overflow on the
+    # training data, epoch 3 non-finite. The model keeps the best epoch's.
+    X, y = digits
+    params = dict(
+        hidden_layer_sizes=(32, 32),
+        activation="maxout",
+        init="normal",
+        solver="sgd",
+        learning_rate_init=10.0,
+        max_iter=15,
+        random_state=0,
+    )
+    train, _ = next(StratifiedKFold(3).split(X[:900], y[:900]))
+    X, y = X[train], y[train]
+    with pytest.warns(ConvergenceWarning, match="overflow on the training data"):
+        clf = BPClassifier(**params).fit(X, y)
+    assert clf.n_iter_ == 2
+    best = int(np.argmin(clf.loss_curve_)) + 1
+    assert np.all(np.isfinite(clf.predict_proba(X)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = BPClassifier(**{**params, "max_iter": best}).fit(X, y)
+    for W_d, W_r in zip(clf.coefs_, reference.coefs_):
+        assert_array_equal(W_d, W_r)
+
+
 def test_lbfgs_that_never_gets_finite_warns():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(50, 3)) * 1e3
@@ -125,29 +154,67 @@ def test_keyboard_interrupt_from_a_callback(digits, solver):
     assert_allclose(clf.predict_proba(X / 16), three.predict_proba(X / 16))
 
 
-def test_keyboard_interrupt_mid_epoch_keeps_last_complete_epoch(digits, monkeypatch):
-    X, y = digits
-    params = dict(hidden_layer_sizes=(16,), batch_size=100, max_iter=40, random_state=0)
+def _interrupt_at_call(monkeypatch, call):
+    """Make the ``call``-th batch gradient raise KeyboardInterrupt."""
     calls = {"n": 0}
     original = Network.loss_grad
-    n_batches = int(np.ceil(len(X) / 100))
 
     def interrupting(self, *args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 2 * n_batches + 5:  # in the middle of epoch 3
+        if calls["n"] == call:
             raise KeyboardInterrupt
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(Network, "loss_grad", interrupting)
-    with pytest.warns(UserWarning, match="last complete iteration"):
-        clf = BPClassifier(**params).fit(X / 16, y)
-    monkeypatch.setattr(Network, "loss_grad", original)
-    assert clf.n_iter_ == 2
+
+
+def test_keyboard_interrupt_mid_epoch_keeps_the_lowest_loss_epoch(digits, monkeypatch):
+    # Plain SGD with a large step: the loss of epoch 5 is above that of
+    # epoch 4, so the best epoch so far is not the last complete one.
+    X, y = digits
+    params = dict(
+        hidden_layer_sizes=(16,),
+        solver="sgd",
+        learning_rate_init=1.0,
+        momentum=0.0,
+        batch_size=100,
+        max_iter=40,
+        random_state=0,
+    )
+    n_batches = int(np.ceil(len(X) / 100))
+    with monkeypatch.context() as patch:
+        _interrupt_at_call(patch, 5 * n_batches + 3)  # in the middle of epoch 6
+        with pytest.warns(UserWarning, match=r"lowest-loss epoch so far \(epoch 4\)"):
+            clf = BPClassifier(**params).fit(X / 16, y)
+    assert clf.n_iter_ == 5
+    assert clf.loss_curve_[4] > clf.loss_curve_[3] == min(clf.loss_curve_)
+    refits = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        two = BPClassifier(**{**params, "max_iter": 2}).fit(X / 16, y)
-    for W_i, W_2 in zip(clf.coefs_, two.coefs_):
-        assert_array_equal(W_i, W_2)
+        for epochs in (4, 5):
+            refits[epochs] = BPClassifier(**{**params, "max_iter": epochs}).fit(
+                X / 16, y
+            )
+    for W_i, W_4 in zip(clf.coefs_, refits[4].coefs_):
+        assert_array_equal(W_i, W_4)
+    assert not np.array_equal(clf.coefs_[0], refits[5].coefs_[0])
+
+
+def test_keyboard_interrupt_before_any_epoch_keeps_the_previous_weights(
+    digits, monkeypatch
+):
+    X, y = digits
+    clf = BPClassifier(hidden_layer_sizes=(16,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X / 16, y)
+    before = [W.copy() for W in clf.coefs_]
+    with monkeypatch.context() as patch:
+        _interrupt_at_call(patch, 3)
+        with pytest.warns(UserWarning, match="before this call: no epoch completed"):
+            clf.partial_fit(X / 16, y)
+    for W_after, W_before in zip(clf.coefs_, before):
+        assert_array_equal(W_after, W_before)
 
 
 def test_keyboard_interrupt_with_early_stopping_restores_best(digits, monkeypatch):
@@ -219,3 +286,21 @@ def test_c_contiguous_input_is_not_copied(monkeypatch):
             hidden_layer_sizes=(4,), shuffle=False, batch_size=100, max_iter=1
         ).fit(X, y)
     assert all(np.shares_memory(batch, X) for batch in seen)
+
+
+def test_checkpoints_keep_the_last_and_the_lowest_loss_weights():
+    from skbpnet._base import _Checkpoints
+
+    class Net:
+        params = np.zeros(3)
+
+    net = Net()
+    checkpoints = _Checkpoints(net.params)
+    assert checkpoints.restore_best(net) == 0  # nothing better than the start
+    losses = [3.0, 2.0, 2.5, 1.0, 1.5, 4.0]
+    for epoch, loss in enumerate(losses, start=1):
+        checkpoints.epoch_done(np.full(3, float(epoch)), loss, epoch)
+    assert checkpoints.restore_best(net) == 4
+    assert_array_equal(net.params, [4.0, 4.0, 4.0])
+    checkpoints.restore_last(net)
+    assert_array_equal(net.params, [6.0, 6.0, 6.0])
