@@ -459,7 +459,8 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             net.l2_scratch = scratch[: net.n_weights]
 
         checkpoints = _Checkpoints(net.params)
-        interrupted = False
+        interrupted = diverged = False
+        start_loss = None
         try:
             self.n_iter_ = 0
             for _ in range(max_epochs):
@@ -467,10 +468,14 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
                 if self.shuffle:
                     rng.shuffle(order)
                 with _quiet_overflow():
-                    accumulated, norms = self._run_epoch(
+                    accumulated, norms, first_loss = self._run_epoch(
                         net, optimizer, batches, order, contiguous, l2, dropout_rng
                     )
                     loss = accumulated / total + l2 * net.penalty()
+                if start_loss is None:
+                    # The first batch's loss, before any update: the loss the
+                    # training started from (to tell a blow-up, see below).
+                    start_loss = first_loss
                 if not (np.isfinite(loss) and np.isfinite(net.params.sum())):
                     checkpoints.restore_last(net)
                     fallback = None
@@ -479,6 +484,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
                         # training data would overflow. Take the best epoch's.
                         fallback = checkpoints.restore_best(net)
                     _warn_diverged(self.n_iter_ + 1, self.solver, fallback)
+                    diverged = True
                     break
                 self.n_iter_ += 1
                 checkpoints.epoch_done(net.params, loss, self.n_iter_)
@@ -519,6 +525,11 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         self._best_weights = None
         if interrupted:
             _warn_interrupted("validation" if restore_best else best_epoch)
+        elif not diverged and start_loss is not None:
+            s_all, _ = _normalised_weights(sample_weight, n, X.dtype)
+            reference = net.loss.constant_loss(Y, s_all)
+            if reference > 0 and self.loss_ > _EXPLODED * max(reference, start_loss):
+                _warn_exploded(self.loss_, reference, start_loss, self.solver)
         if not hasattr(self, "loss_"):
             # Diverged or interrupted in the very first epoch: report the loss
             # of the restored initial weights.
@@ -530,6 +541,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
     def _run_epoch(self, net, optimizer, batches, order, contiguous, l2, dropout_rng):
         """One pass over the training rows; returns (weighted loss sum, norms)."""
         accumulated = 0.0
+        first_loss = None
         norms = np.zeros(len(net.coefs))
         batch_norms = np.empty(len(net.coefs))
         n_batches = 0
@@ -544,11 +556,13 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             if weight == 0:
                 continue  # rows of zero weight carry no information
             batch_loss = net.loss_grad(X_b, Y_b, s, l2, rng=dropout_rng)
+            if first_loss is None:
+                first_loss = batch_loss
             norms += net.gradient_norms(out=batch_norms)
             optimizer.step(net.params, net.grad)
             accumulated += batch_loss * weight
             n_batches += 1
-        return accumulated, norms / max(n_batches, 1)
+        return accumulated, norms / max(n_batches, 1), first_loss
 
     def _split_validation(self, Y, rng):
         n = Y.shape[0]
@@ -702,6 +716,27 @@ def _warn_diverged(epoch, solver, fallback=None):
         f"Training diverged in epoch {epoch}: the loss or the weights became "
         f"non-finite (inf or NaN). Training stopped and {restored}. Try a smaller "
         "learning_rate_init, scale the inputs (e.g. StandardScaler)"
+        + (", or use solver='adam' instead of 'sgd'." if solver == "sgd" else "."),
+        ConvergenceWarning,
+        stacklevel=4,
+    )
+
+
+#: A training loss that ends this many times above both the loss of a
+#: constant prediction and the loss training started from means that the
+#: network blew up (without overflowing, else it would have diverged). The
+#: second condition spares a network that is merely far from converged.
+_EXPLODED = 100.0
+
+
+def _warn_exploded(loss, reference, start_loss, solver):
+    warnings.warn(
+        f"Training blew up: the training loss ended at {loss:.3g}, more than "
+        f"{_EXPLODED:.0f} times both the loss of a constant prediction "
+        f"({reference:.3g}) and the loss before training ({start_loss:.3g}). "
+        "The weights stayed finite, so training was not stopped. Try a smaller "
+        "learning_rate_init, scale the inputs (e.g. "
+        "StandardScaler)"
         + (", or use solver='adam' instead of 'sgd'." if solver == "sgd" else "."),
         ConvergenceWarning,
         stacklevel=4,

@@ -30,6 +30,13 @@ def _weighted_sum(per_sample, s):
     return float(per_sample @ s)
 
 
+def _weighted_mean(Y, s):
+    """Column means of ``Y`` weighted by ``s`` (an array or a scalar 1/n)."""
+    if not isinstance(s, np.ndarray):
+        return Y.mean(axis=0)
+    return s @ Y
+
+
 def _row_max(Z, scratch):
     """The maximum of each row of ``Z`` (n, k), using ``scratch`` (n * k values).
 
@@ -95,6 +102,14 @@ class _Loss:
     def per_sample(self, Z, Y):
         raise NotImplementedError
 
+    def constant_loss(self, Y, s):
+        """Weighted loss of a constant prediction that ignores the inputs.
+
+        The scale against which a trained network's loss is judged: a network
+        far worse than a constant has blown up.
+        """
+        raise NotImplementedError
+
     def value_and_delta(self, Z, Y, s, delta, compute_loss=True):
         """Weighted loss and output delta.
 
@@ -138,6 +153,10 @@ class BinaryLogLoss(_Loss):
         # -[y log p + (1-y) log(1-p)] with p = sigmoid(z) is softplus(z) - y z.
         return (np.logaddexp(0, Z) - Y * Z).sum(axis=1)
 
+    def constant_loss(self, Y, s):
+        # Probability 1/2 for every output (z = 0): log 2 per output.
+        return Y.shape[1] * float(np.log(2.0))
+
 
 class SoftmaxCrossEntropy(_Loss):
     """Cross-entropy of a softmax output against one-hot targets."""
@@ -155,6 +174,11 @@ class SoftmaxCrossEntropy(_Loss):
 
     def per_sample(self, Z, Y):
         return logsumexp(Z, axis=1) - np.einsum("ij,ij->i", Y, Z)
+
+    def constant_loss(self, Y, s):
+        # Uniform probabilities (z = 0): log K, whatever the targets (which
+        # may be kept as class codes rather than one-hot rows).
+        return float(np.log(Y.shape[1]))
 
     def value_and_delta(self, Z, Y, s, delta, compute_loss=True):
         # Fused: the shifted logits, their exponentials and the row sums
@@ -200,6 +224,11 @@ class SquaredError(_Loss):
         R = Z - Y
         return 0.5 * np.einsum("ij,ij->i", R, R) / Z.shape[1]
 
+    def constant_loss(self, Y, s):
+        # The best constant, the weighted mean: half the variance per output.
+        R = Y - _weighted_mean(Y, s)
+        return 0.5 * float(_weighted_mean(R * R, s).mean())
+
 
 class PoissonLoss(_Loss):
     """Half the Poisson deviance with a log link, summed over the outputs.
@@ -216,6 +245,12 @@ class PoissonLoss(_Loss):
 
     def per_sample(self, Z, Y):
         return (np.exp(Z) - Y * Z + xlogy(Y, Y) - Y).sum(axis=1)
+
+    def constant_loss(self, Y, s):
+        # The best constant, mu = the weighted mean: per output, the mean of
+        # y log y - y log mu - y + mu is mean(y log y) - mu log mu.
+        mu = _weighted_mean(Y, s)
+        return float((_weighted_mean(xlogy(Y, Y), s) - xlogy(mu, mu)).sum())
 
 
 LOSSES = {

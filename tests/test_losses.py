@@ -123,3 +123,43 @@ def test_row_reductions_match_numpy(shape, dtype):
         _row_sum(Z), Z.sum(axis=1), rtol=1e-5 if dtype == np.float32 else 1e-12
     )
     assert_allclose(Z, before)  # the input is left alone
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize(
+    "name", ["binary_log_loss", "softmax_cross_entropy", "squared_error", "poisson"]
+)
+def test_constant_loss_is_the_loss_of_the_documented_constant(name, weighted):
+    """Zero logits for the classifiers, the best constant for regression."""
+    rng = np.random.default_rng(0)
+    loss = LOSSES[name]
+    n, k = 40, 3
+    if name == "softmax_cross_entropy":
+        Y = np.eye(k)[rng.integers(0, k, n)]
+    elif name == "binary_log_loss":
+        Y = (rng.random((n, k)) < 0.3).astype(float)
+    elif name == "poisson":
+        Y = rng.poisson(2.0, (n, k)).astype(float)
+        Y[:, 0] = 0.0  # an all-zero output: its best constant is mu = 0
+    else:
+        Y = rng.normal(3.0, 2.0, (n, k))
+    s = rng.random(n) if weighted else np.ones(n)
+    s /= s.sum()
+    s_arg = s if weighted else 1.0 / n
+    value = loss.constant_loss(Y, s_arg)
+
+    def loss_of(z):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per = np.nan_to_num(loss.per_sample(np.broadcast_to(z, Y.shape), Y))
+        return float(per @ s)
+
+    if name in ("softmax_cross_entropy", "binary_log_loss"):
+        assert value == pytest.approx(loss_of(np.zeros(k)), rel=1e-12)
+        return
+    mean = s @ Y
+    best = np.log(np.where(mean > 0, mean, 1e-300)) if name == "poisson" else mean
+    assert value == pytest.approx(loss_of(best), rel=1e-10)
+    for j in range(1, k):  # any other constant does worse
+        moved = best.copy()
+        moved[j] += 0.1
+        assert loss_of(moved) > value

@@ -304,3 +304,32 @@ def test_checkpoints_keep_the_last_and_the_lowest_loss_weights():
     assert_array_equal(net.params, [4.0, 4.0, 4.0])
     checkpoints.restore_last(net)
     assert_array_equal(net.params, [6.0, 6.0, 6.0])
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_blow_up_without_overflow_warns(digits, solver):
+    # The example: a huge step on unscaled data. The weights stay
+    # finite (nothing to restore), but the model is far worse than a constant.
+    X, y = digits
+    with pytest.warns(ConvergenceWarning, match="blew up") as record:
+        clf = BPClassifier(solver=solver, learning_rate_init=1e3, random_state=0)
+        clf.fit(X, y)
+    message = str(record[0].message)
+    assert "learning_rate_init" in message and "StandardScaler" in message
+    assert clf.loss_ > 100 * np.log(10)
+    assert clf.score(X, y) < 0.2
+
+
+def test_far_from_converged_is_not_a_blow_up():
+    # Unscaled inputs and a few small Adam steps: the loss is still far above
+    # a constant prediction's, but it fell from where training started.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 4)) * 30
+    y = 0.1 * rng.normal(size=60)
+    reg = BPRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        reg.fit(X, y)
+    assert reg.loss_ > 100 * 0.5 * np.var(y)  # what the first condition sees
+    assert reg.loss_ < reg.loss_curve_[0]
+    assert not [w for w in record if "blew up" in str(w.message)]
