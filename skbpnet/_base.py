@@ -914,7 +914,8 @@ class _Batches:
 
     Called with a slice (rows in order) it returns views; called with an
     index array it gathers rows of ``X``, ``Y`` and the weights with
-    ``np.take(..., out=)``.  Sparse ``X`` is indexed normally.  Returns
+    ``np.take(..., out=)``.  Sparse ``X``, and dense ``X`` that is not
+    C-contiguous, are indexed normally.  Returns
     ``(X_b, Y_b, s, weight)`` with ``s`` the normalised batch weights (a scalar
     when unweighted) and ``weight`` the batch's total weight.
     """
@@ -922,8 +923,11 @@ class _Batches:
     def __init__(self, X, Y, sample_weight, batch_size):
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.batch_size = batch_size
-        self.dense = not sp.issparse(X)
-        if self.dense:
+        # np.take reads from a C-contiguous source only: given any other
+        # layout (a Fortran-ordered memmap, say) it first copies all of X.
+        # Fancy indexing gathers the batch from any layout.
+        self.take = not sp.issparse(X) and X.flags.c_contiguous
+        if self.take:
             self._X = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
         self._Y = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
         if sample_weight is not None:
@@ -935,7 +939,7 @@ class _Batches:
             sw_b = None if self.sample_weight is None else self.sample_weight[idx]
         else:
             n = idx.shape[0]
-            if self.dense:
+            if self.take:
                 X_b = self.X.take(idx, axis=0, out=self._X[:n], mode="clip")
             else:
                 X_b = self.X[idx]

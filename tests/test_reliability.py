@@ -239,13 +239,15 @@ def test_keyboard_interrupt_with_early_stopping_restores_best(digits, monkeypatc
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])
-def test_memmap_is_read_batch_by_batch(tmp_path, early_stopping):
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_memmap_is_read_batch_by_batch(tmp_path, early_stopping, order):
+    # Fortran order too: np.take would copy such an X whole for every batch.
     X, y = make_classification(n_samples=20_000, n_features=200, random_state=0)
     path = tmp_path / "X.dat"
-    X_mm = np.memmap(path, dtype=np.float64, mode="w+", shape=X.shape)
+    X_mm = np.memmap(path, dtype=np.float64, mode="w+", shape=X.shape, order=order)
     X_mm[:] = X
     X_mm.flush()
-    X_mm = np.memmap(path, dtype=np.float64, mode="r", shape=X.shape)
+    X_mm = np.memmap(path, dtype=np.float64, mode="r", shape=X.shape, order=order)
     params = dict(
         hidden_layer_sizes=(32,),
         max_iter=2,
