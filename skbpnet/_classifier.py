@@ -157,7 +157,7 @@ class BPClassifier(ClassifierMixin, BaseBP):
                 if target_type == "multilabel-indicator":
                     self._label_binarizer.fit(y)
                 else:
-                    self._label_binarizer.fit(classes)
+                    self._label_binarizer.fit(_check_classes(classes))
             else:
                 self._label_binarizer.fit(y)
             self.classes_ = self._label_binarizer.classes_
@@ -375,3 +375,14 @@ class BPClassifier(ClassifierMixin, BaseBP):
         if self._label_binarizer.y_type_ == "binary":
             return np.hstack([log_expit(-Z), log_expit(Z)])
         return log_expit(Z)
+
+
+def _check_classes(classes):
+    """The ``classes`` of a first ``partial_fit``, with NaN and inf refused."""
+    values = np.asarray(classes)
+    if values.dtype.kind in "fc" and not np.isfinite(values).all():
+        raise ValueError(
+            f"classes contains NaN or infinity ({classes!r}); every class must be "
+            "a finite label."
+        )
+    return classes

@@ -48,8 +48,10 @@ def check_real(name, value, low=None, high=None, closed="both"):
     """
     left = "[" if closed in ("both", "left") else "("
     right = "]" if closed in ("both", "right") else ")"
-    interval = f"{left}{'-inf' if low is None else low}, "
-    interval += f"{'inf' if high is None else high}{right}"
+    # Infinity itself is never accepted, so an open end shows as "(-inf" or
+    # "inf)".
+    interval = f"{'(-inf' if low is None else left + str(low)}, "
+    interval += f"{'inf)' if high is None else str(high) + right}"
     if not _is_real(value):
         raise TypeError(
             f"{name} must be a real number in {interval}; got {value!r} of type "

@@ -703,3 +703,11 @@ def test_class_weight_values_must_be_numbers(weight):
     clf = make("classifier", class_weight={0: weight, 1: 1.0})
     with pytest.raises(ValueError, match=r"class_weight values must be real numbers"):
         clf.fit(X, Y_CLS)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_partial_fit_classes_with_nan_or_inf(bad):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy cast warning on the way
+        with pytest.raises(ValueError, match="classes contains NaN or infinity"):
+            make("classifier").partial_fit(X, Y_CLS, classes=[0, 1, bad])

@@ -113,3 +113,14 @@ def test_warm_start_with_changed_architecture_is_an_error():
     clf.set_params(hidden_layer_sizes=(5,))
     with pytest.raises(ValueError, match="shape changed"):
         clf.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "name, interval",
+    [("learning_rate_init", "(0, inf)"), ("alpha", "[0, inf)"), ("tol", "[0, inf)")],
+)
+def test_infinity_is_reported_outside_an_open_interval(name, interval):
+    # The message must not offer "inf]" while refusing inf.
+    with pytest.raises(ValueError) as info:
+        BPClassifier(**{name: np.inf}).fit(X, y)
+    assert f"{name} must be a real number in {interval}; got inf." in str(info.value)
