@@ -8,6 +8,8 @@ them whenever it is needed, so estimators pickle small and predict without
 shared work arrays.
 """
 
+import os
+import sys
 import time
 import warnings
 
@@ -386,7 +388,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
                 f"(status={result.status}): {result.message}. Increase max_iter "
                 "or max_fun, or scale the data.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=_user_stacklevel(),
             )
 
     def _current_loss(self, net, X, Y, s, l2):
@@ -512,7 +514,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
                         f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
                         "reached and the optimization hasn't converged yet.",
                         ConvergenceWarning,
-                        stacklevel=3,
+                        stacklevel=_user_stacklevel(),
                     )
         except KeyboardInterrupt:
             interrupted = True
@@ -693,6 +695,28 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         return Z
 
 
+_INTERNAL_DIRS = (
+    os.path.dirname(os.path.abspath(__file__)) + os.sep,
+    # scikit-learn's callback support wraps fit and partial_fit.
+    os.path.join("sklearn", "callback", ""),
+)
+
+
+def _user_stacklevel():
+    """``stacklevel`` that points a warning at the code that called skbpnet.
+
+    Counted from the function that calls ``warnings.warn``, the first frame
+    outside this package and scikit-learn's callback wrapper: a fixed number
+    would point into that wrapper when it is present.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and any(
+        d in os.path.abspath(frame.f_code.co_filename) for d in _INTERNAL_DIRS
+    ):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _quiet_overflow():
     """Silence NumPy's overflow warnings: divergence is detected and reported."""
     return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
@@ -718,7 +742,7 @@ def _warn_diverged(epoch, solver, fallback=None):
         "learning_rate_init, scale the inputs (e.g. StandardScaler)"
         + (", or use solver='adam' instead of 'sgd'." if solver == "sgd" else "."),
         ConvergenceWarning,
-        stacklevel=4,
+        stacklevel=_user_stacklevel(),
     )
 
 
@@ -739,7 +763,7 @@ def _warn_exploded(loss, reference, start_loss, solver):
         "StandardScaler)"
         + (", or use solver='adam' instead of 'sgd'." if solver == "sgd" else "."),
         ConvergenceWarning,
-        stacklevel=4,
+        stacklevel=_user_stacklevel(),
     )
 
 
@@ -762,7 +786,7 @@ def _warn_interrupted(kept):
         "Training interrupted by the user (KeyboardInterrupt): the estimator is "
         f"fitted with {weights}.",
         UserWarning,
-        stacklevel=4,
+        stacklevel=_user_stacklevel(),
     )
 
 
@@ -870,7 +894,7 @@ def _batch_size(batch_size, n_samples):
             f"batch_size={batch_size} is larger than the {n_samples} training "
             "samples; using full batches of all of them.",
             UserWarning,
-            stacklevel=4,
+            stacklevel=_user_stacklevel(),
         )
     return min(int(batch_size), n_samples)
 

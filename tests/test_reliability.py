@@ -335,3 +335,12 @@ def test_far_from_converged_is_not_a_blow_up():
     assert reg.loss_ > 100 * 0.5 * np.var(y)  # what the first condition sees
     assert reg.loss_ < reg.loss_curve_[0]
     assert not [w for w in record if "blew up" in str(w.message)]
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_warnings_point_at_the_calling_code(digits, solver):
+    # Not at skbpnet's internals, nor at scikit-learn's callback wrapper.
+    X, y = digits
+    with pytest.warns(ConvergenceWarning) as record:
+        BPClassifier(hidden_layer_sizes=(8,), solver=solver, max_iter=2).fit(X / 16, y)
+    assert {w.filename for w in record} == {__file__}
