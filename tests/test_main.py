@@ -281,6 +281,15 @@ ERROR_CASES = {
         "t",
         ["looks continuous", "classifiers"],
     ),
+    "continuous target with repeats": (
+        # 30 distinct values in 60 rows: not over half, but 2 rows per value.
+        _rows_csv(
+            ["x", "y", "t"],
+            [[str(i), str(-i), str(i if i < 25 else 100 + i % 5)] for i in range(60)],
+        ),
+        "t",
+        ["looks continuous", "30 distinct values in 60 rows"],
+    ),
     "missing target value": (
         _rows_csv(["x", "y", "t"], [r[:2] + [""] for r in _GOOD[:2]] + _GOOD[2:]),
         "t",
