@@ -66,7 +66,7 @@ NETWORK_PARAMS = {
 
 # Textual spellings of a missing value in a CSV cell (compared lower-cased).
 _MISSING = frozenset({"", "na", "n/a", "nan", "null", "none"})
-# A numeric target with more distinct values than this (and than half the rows)
+# A numeric target with more distinct values than this (and than a third of the rows)
 # looks like a regression target rather than class labels.
 _MAX_CONTINUOUS_CLASSES = 20
 
