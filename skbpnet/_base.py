@@ -8,8 +8,6 @@ them whenever it is needed, so estimators pickle small and predict without
 shared work arrays.
 """
 
-import os
-import sys
 import time
 import warnings
 
@@ -27,10 +25,21 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._batches import _batch_size, _Batches, _normalised_weights
 from ._callbacks import CallbackSupportMixin, with_callbacks
 from ._network import PREDICT_CHUNK, Network, build_layers, forward_checked
 from ._optimizers import SGD, Adam
 from ._params import STOCHASTIC_SOLVERS, validate_params
+from ._safeguards import (
+    _EXPLODED,
+    _Checkpoints,
+    _finite_outputs,
+    _quiet_overflow,
+    _user_stacklevel,
+    _warn_diverged,
+    _warn_exploded,
+    _warn_interrupted,
+)
 from ._threads import (
     blas_threads,
     single_threaded_blas,
@@ -695,149 +704,6 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         return Z
 
 
-_INTERNAL_DIRS = (
-    os.path.dirname(os.path.abspath(__file__)) + os.sep,
-    # scikit-learn's callback support wraps fit and partial_fit.
-    os.path.join("sklearn", "callback", ""),
-)
-
-
-def _user_stacklevel():
-    """``stacklevel`` that points a warning at the code that called skbpnet.
-
-    Counted from the function that calls ``warnings.warn``, the first frame
-    outside this package and scikit-learn's callback wrapper: a fixed number
-    would point into that wrapper when it is present.
-    """
-    frame, level = sys._getframe(1), 1
-    while frame is not None and any(
-        d in os.path.abspath(frame.f_code.co_filename) for d in _INTERNAL_DIRS
-    ):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
-def _quiet_overflow():
-    """Silence NumPy's overflow warnings: divergence is detected and reported."""
-    return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
-
-
-def _warn_diverged(epoch, solver, fallback=None):
-    if fallback is None:
-        restored = "the weights of the last finite epoch were restored"
-    else:
-        # The last finite weights overflow on the training data (see
-        # _fit_stochastic): say which weights replaced them.
-        restored = (
-            "the weights of the last finite epoch overflow on the training data, "
-            + (
-                f"so those of its lowest-loss epoch ({fallback}) were restored"
-                if fallback
-                else "so the weights from before training were restored"
-            )
-        )
-    warnings.warn(
-        f"Training diverged in epoch {epoch}: the loss or the weights became "
-        f"non-finite (inf or NaN). Training stopped and {restored}. Try a smaller "
-        "learning_rate_init, scale the inputs (e.g. StandardScaler)"
-        + (", or use solver='adam' instead of 'sgd'." if solver == "sgd" else "."),
-        ConvergenceWarning,
-        stacklevel=_user_stacklevel(),
-    )
-
-
-#: A training loss that ends this many times above both the loss of a
-#: constant prediction and the loss training started from means that the
-#: network blew up (without overflowing, else it would have diverged). The
-#: second condition spares a network that is merely far from converged.
-_EXPLODED = 100.0
-
-
-def _warn_exploded(loss, reference, start_loss, solver):
-    warnings.warn(
-        f"Training blew up: the training loss ended at {loss:.3g}, more than "
-        f"{_EXPLODED:.0f} times both the loss of a constant prediction "
-        f"({reference:.3g}) and the loss before training ({start_loss:.3g}). "
-        "The weights stayed finite, so training was not stopped. Try a smaller "
-        "learning_rate_init, scale the inputs (e.g. "
-        "StandardScaler)"
-        + (", or use solver='adam' instead of 'sgd'." if solver == "sgd" else "."),
-        ConvergenceWarning,
-        stacklevel=_user_stacklevel(),
-    )
-
-
-def _warn_interrupted(kept):
-    """Say which weights an interrupted fit kept.
-
-    ``kept`` is ``"validation"`` (early stopping's best), ``"lbfgs"`` (the
-    last accepted iterate, also the lowest loss) or the number of this
-    call's lowest-loss epoch, 0 when no epoch completed.
-    """
-    if kept == "validation":
-        weights = "the weights of its best validation score"
-    elif kept == "lbfgs":
-        weights = "the weights of its last accepted (lowest-loss) iteration"
-    elif kept:
-        weights = f"the weights of its lowest-loss epoch so far (epoch {kept})"
-    else:
-        weights = "the weights it had before this call: no epoch completed"
-    warnings.warn(
-        "Training interrupted by the user (KeyboardInterrupt): the estimator is "
-        f"fitted with {weights}.",
-        UserWarning,
-        stacklevel=_user_stacklevel(),
-    )
-
-
-class _Checkpoints:
-    """Weights to fall back on during one call to fit.
-
-    ``last`` holds the weights after the last complete, finite epoch
-    (restored when an epoch diverges); the best weights are those after the
-    call's lowest-loss epoch (restored on Ctrl-C, or when the last finite
-    weights overflow on the training data). Before the first epoch both are
-    the weights the call started from. While the last epoch is also the best
-    (the usual case) they share one copy: the second copy is made only once
-    the loss fails to improve.
-    """
-
-    def __init__(self, params):
-        self.last = params.copy()
-        self.best = None
-        self.best_is_last = True
-        self.best_loss = np.inf
-        self.best_epoch = 0  # 0: the weights the call started from
-
-    def epoch_done(self, params, loss, epoch):
-        if loss < self.best_loss:
-            self.best_loss, self.best_epoch = loss, epoch
-            self.best_is_last = True
-        elif self.best_is_last:
-            # ``last`` is the best so far and is about to be overwritten.
-            if self.best is None:
-                self.best = self.last.copy()
-            else:
-                np.copyto(self.best, self.last)
-            self.best_is_last = False
-        np.copyto(self.last, params)
-
-    def restore_last(self, net):
-        net.params[...] = self.last
-
-    def restore_best(self, net):
-        """Put the best weights back into ``net``; return their epoch."""
-        net.params[...] = self.last if self.best_is_last else self.best
-        return self.best_epoch
-
-
-def _finite_outputs(net, X):
-    """Whether the network's raw outputs are finite on every row of ``X``."""
-    with _quiet_overflow():
-        Z, _ = forward_checked(net.layers, X, net.coefs, net.intercepts)
-        return bool(np.isfinite(Z).all())
-
-
 class _Tasks:
     """The callback tasks of one fit: a root task and one subtask per epoch."""
 
@@ -878,27 +744,6 @@ class _Tasks:
         )
 
 
-def _normalised_weights(sample_weight, n, dtype):
-    """Per-sample weights summing to one, and the total weight."""
-    if sample_weight is None:
-        return 1.0 / n, float(n)
-    total = float(sample_weight.sum())
-    return (sample_weight / total).astype(dtype, copy=False), total
-
-
-def _batch_size(batch_size, n_samples):
-    if batch_size == "auto":
-        return min(200, n_samples)
-    if batch_size > n_samples:
-        warnings.warn(
-            f"batch_size={batch_size} is larger than the {n_samples} training "
-            "samples; using full batches of all of them.",
-            UserWarning,
-            stacklevel=_user_stacklevel(),
-        )
-    return min(int(batch_size), n_samples)
-
-
 class _OptimizerState:
     """An optimizer with the epoch counter the learning-rate schedule needs."""
 
@@ -931,50 +776,6 @@ class _OptimizerState:
     def velocity_size(self):
         opt = self.optimizer
         return (opt.velocity if isinstance(opt, SGD) else opt.m).shape[0]
-
-
-class _Batches:
-    """Gather mini-batches into reused buffers (no allocation per batch).
-
-    Called with a slice (rows in order) it returns views; called with an
-    index array it gathers rows of ``X``, ``Y`` and the weights with
-    ``np.take(..., out=)``.  Sparse ``X``, and dense ``X`` that is not
-    C-contiguous, are indexed normally.  Returns
-    ``(X_b, Y_b, s, weight)`` with ``s`` the normalised batch weights (a scalar
-    when unweighted) and ``weight`` the batch's total weight.
-    """
-
-    def __init__(self, X, Y, sample_weight, batch_size):
-        self.X, self.Y, self.sample_weight = X, Y, sample_weight
-        self.batch_size = batch_size
-        # np.take reads from a C-contiguous source only: given any other
-        # layout (a Fortran-ordered memmap, say) it first copies all of X.
-        # Fancy indexing gathers the batch from any layout.
-        self.take = not sp.issparse(X) and X.flags.c_contiguous
-        if self.take:
-            self._X = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
-        self._Y = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
-        if sample_weight is not None:
-            self._sw = np.empty(batch_size, dtype=sample_weight.dtype)
-
-    def __call__(self, idx):
-        if isinstance(idx, slice):
-            X_b, Y_b = self.X[idx], self.Y[idx]
-            sw_b = None if self.sample_weight is None else self.sample_weight[idx]
-        else:
-            n = idx.shape[0]
-            if self.take:
-                X_b = self.X.take(idx, axis=0, out=self._X[:n], mode="clip")
-            else:
-                X_b = self.X[idx]
-            Y_b = self.Y.take(idx, axis=0, out=self._Y[:n], mode="clip")
-            sw_b = None
-            if self.sample_weight is not None:
-                sw_b = self.sample_weight.take(idx, out=self._sw[:n], mode="clip")
-        if sw_b is None:
-            return X_b, Y_b, 1.0 / Y_b.shape[0], Y_b.shape[0]
-        weight = float(sw_b.sum())
-        return X_b, Y_b, (sw_b / weight if weight else sw_b), weight
 
 
 def _check_weight_total(sample_weight, name):

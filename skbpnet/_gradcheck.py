@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._base import _normalised_weights
+from ._batches import _normalised_weights
 
 
 def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):

@@ -291,7 +291,7 @@ def test_c_contiguous_input_is_not_copied(monkeypatch):
 
 
 def test_checkpoints_keep_the_last_and_the_lowest_loss_weights():
-    from skbpnet._base import _Checkpoints
+    from skbpnet._safeguards import _Checkpoints
 
     class Net:
         params = np.zeros(3)

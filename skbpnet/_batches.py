@@ -1,0 +1,73 @@
+"""Mini-batches: their size, their rows and their sample weights."""
+
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._safeguards import _user_stacklevel
+
+
+def _normalised_weights(sample_weight, n, dtype):
+    """Per-sample weights summing to one, and the total weight."""
+    if sample_weight is None:
+        return 1.0 / n, float(n)
+    total = float(sample_weight.sum())
+    return (sample_weight / total).astype(dtype, copy=False), total
+
+
+def _batch_size(batch_size, n_samples):
+    if batch_size == "auto":
+        return min(200, n_samples)
+    if batch_size > n_samples:
+        warnings.warn(
+            f"batch_size={batch_size} is larger than the {n_samples} training "
+            "samples; using full batches of all of them.",
+            UserWarning,
+            stacklevel=_user_stacklevel(),
+        )
+    return min(int(batch_size), n_samples)
+
+
+class _Batches:
+    """Gather mini-batches into reused buffers (no allocation per batch).
+
+    Called with a slice (rows in order) it returns views; called with an
+    index array it gathers rows of ``X``, ``Y`` and the weights with
+    ``np.take(..., out=)``.  Sparse ``X``, and dense ``X`` that is not
+    C-contiguous, are indexed normally.  Returns
+    ``(X_b, Y_b, s, weight)`` with ``s`` the normalised batch weights (a scalar
+    when unweighted) and ``weight`` the batch's total weight.
+    """
+
+    def __init__(self, X, Y, sample_weight, batch_size):
+        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.batch_size = batch_size
+        # np.take reads from a C-contiguous source only: given any other
+        # layout (a Fortran-ordered memmap, say) it first copies all of X.
+        # Fancy indexing gathers the batch from any layout.
+        self.take = not sp.issparse(X) and X.flags.c_contiguous
+        if self.take:
+            self._X = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+        self._Y = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
+        if sample_weight is not None:
+            self._sw = np.empty(batch_size, dtype=sample_weight.dtype)
+
+    def __call__(self, idx):
+        if isinstance(idx, slice):
+            X_b, Y_b = self.X[idx], self.Y[idx]
+            sw_b = None if self.sample_weight is None else self.sample_weight[idx]
+        else:
+            n = idx.shape[0]
+            if self.take:
+                X_b = self.X.take(idx, axis=0, out=self._X[:n], mode="clip")
+            else:
+                X_b = self.X[idx]
+            Y_b = self.Y.take(idx, axis=0, out=self._Y[:n], mode="clip")
+            sw_b = None
+            if self.sample_weight is not None:
+                sw_b = self.sample_weight.take(idx, out=self._sw[:n], mode="clip")
+        if sw_b is None:
+            return X_b, Y_b, 1.0 / Y_b.shape[0], Y_b.shape[0]
+        weight = float(sw_b.sum())
+        return X_b, Y_b, (sw_b / weight if weight else sw_b), weight
