@@ -31,13 +31,12 @@ from ._network import PREDICT_CHUNK, Network, build_layers, forward_checked
 from ._optimizers import SGD, Adam
 from ._params import STOCHASTIC_SOLVERS, validate_params
 from ._safeguards import (
-    _EXPLODED,
     _Checkpoints,
     _finite_outputs,
     _quiet_overflow,
     _user_stacklevel,
     _warn_diverged,
-    _warn_exploded,
+    _warn_if_blown_up,
     _warn_interrupted,
 )
 from ._threads import (
@@ -539,8 +538,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         elif not diverged and start_loss is not None:
             s_all, _ = _normalised_weights(sample_weight, n, X.dtype)
             reference = net.loss.constant_loss(Y, s_all)
-            if reference > 0 and self.loss_ > _EXPLODED * max(reference, start_loss):
-                _warn_exploded(self.loss_, reference, start_loss, self.solver)
+            _warn_if_blown_up(self.loss_, reference, start_loss, self.solver)
         if not hasattr(self, "loss_"):
             # Diverged or interrupted in the very first epoch: report the loss
             # of the restored initial weights.
@@ -550,7 +548,11 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             )
 
     def _run_epoch(self, net, optimizer, batches, order, contiguous, l2, dropout_rng):
-        """One pass over the training rows; returns (weighted loss sum, norms)."""
+        """One pass over the training rows.
+
+        Returns the weighted sum of the batch losses, the mean gradient norms
+        and the first batch's loss (computed before any update of the epoch).
+        """
         accumulated = 0.0
         first_loss = None
         norms = np.zeros(len(net.coefs))

@@ -77,14 +77,20 @@ def _warn_diverged(epoch, solver, fallback=None):
 _EXPLODED = 100.0
 
 
-def _warn_exploded(loss, reference, start_loss, solver):
+def _warn_if_blown_up(loss, reference, start_loss, solver):
+    """Warn when the final ``loss`` is far above both references.
+
+    ``reference`` is the loss of a constant prediction (``constant_loss`` of
+    the loss object), ``start_loss`` the first batch's loss before training.
+    """
+    if not (reference > 0 and loss > _EXPLODED * max(reference, start_loss)):
+        return
     warnings.warn(
         f"Training blew up: the training loss ended at {loss:.3g}, more than "
         f"{_EXPLODED:.0f} times both the loss of a constant prediction "
         f"({reference:.3g}) and the loss before training ({start_loss:.3g}). "
         "The weights stayed finite, so training was not stopped. Try a smaller "
-        "learning_rate_init, scale the inputs (e.g. "
-        "StandardScaler)"
+        "learning_rate_init, scale the inputs (e.g. StandardScaler)"
         + (", or use solver='adam' instead of 'sgd'." if solver == "sgd" else "."),
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
