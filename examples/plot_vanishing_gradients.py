@@ -125,8 +125,23 @@ for name, model in models.items():
 #
 # The opposite failure, exploding gradients, appears with ReLU and
 # :math:`N(0, 1)` weights: each layer then multiplies the signal by about
-# :math:`\sqrt{m/2} = 4`, and SGD diverges within the first epoch.
-#
+# :math:`\sqrt{m/2} = 4`, and SGD diverges within the first epoch. skbpnet
+# stops training, keeps the last finite weights (here: the initial ones) and
+# says so with a ``ConvergenceWarning``:
+exploding = BPClassifier(
+    hidden_layer_sizes=(32,) * 6,
+    activation="relu",
+    init="normal",
+    random_state=0,
+    **sgd,
+)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always", ConvergenceWarning)
+    exploding.fit(X_train, y_train)
+print(caught[0].message)
+print(f"complete epochs: {exploding.n_iter_}")
+
+# %%
 # Loss curves
 # -----------
 fig, ax = plt.subplots(layout="constrained")
