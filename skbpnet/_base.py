@@ -32,7 +32,6 @@ from ._optimizers import SGD, Adam
 from ._params import STOCHASTIC_SOLVERS, validate_params
 from ._safeguards import (
     _Checkpoints,
-    _finite_outputs,
     _quiet_overflow,
     _user_stacklevel,
     _warn_diverged,
@@ -371,7 +370,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
                     },
                 )
         except KeyboardInterrupt:
-            _warn_interrupted("lbfgs")
+            _warn_interrupted("lbfgs" if losses else "before", len(losses))
         if result is not None and np.isfinite(result.fun):
             x, fun, nit = result.x, float(result.fun), int(result.nit)
         else:
@@ -470,7 +469,9 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
 
         checkpoints = _Checkpoints(net.params)
         interrupted = diverged = False
-        start_loss = None
+        # The loss training starts from (penalty included, as in loss_): the
+        # first batch's loss before any update, plus the initial penalty.
+        start_loss, start_penalty = None, l2 * net.penalty()
         try:
             self.n_iter_ = 0
             for _ in range(max_epochs):
@@ -482,22 +483,13 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
                         net, optimizer, batches, order, contiguous, l2, dropout_rng
                     )
                     loss = accumulated / total + l2 * net.penalty()
-                if start_loss is None:
-                    # The first batch's loss, before any update: the loss the
-                    # training started from (to tell a blow-up, see below).
-                    start_loss = first_loss
+                if start_loss is None and first_loss is not None:
+                    start_loss = first_loss + start_penalty
                 if not (np.isfinite(loss) and np.isfinite(net.params.sum())):
-                    checkpoints.restore_last(net)
-                    fallback = None
-                    if not _finite_outputs(net, X):
-                        # Finite but enormous weights: predicting even the
-                        # training data would overflow. Take the best epoch's.
-                        fallback = checkpoints.restore_best(net)
-                    _warn_diverged(self.n_iter_ + 1, self.solver, fallback)
                     diverged = True
                     break
                 self.n_iter_ += 1
-                checkpoints.epoch_done(net.params, loss, self.n_iter_)
+                checkpoints.epoch_done(net.params)
                 self.t_ += n_train
                 optimizer.epoch += 1
                 self.loss_ = loss
@@ -526,16 +518,22 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
                     )
         except KeyboardInterrupt:
             interrupted = True
-            best_epoch = checkpoints.restore_best(net)
         finally:
             self.gradient_norms_ = np.vstack(norm_rows)
         restore_best = early_stopping and self._best_weights is not None
         if restore_best:
             net.set_weights(*self._best_weights)
+            kept = "validation"
+        elif diverged or interrupted:
+            kept = checkpoints.restore(net, X, check_outputs=diverged)
         self._best_weights = None
-        if interrupted:
-            _warn_interrupted("validation" if restore_best else best_epoch)
-        elif not diverged and start_loss is not None:
+        if diverged:
+            _warn_diverged(self.n_iter_ + 1, self.solver, kept)
+        elif interrupted:
+            _warn_interrupted(kept, self.n_iter_)
+        elif not restore_best and start_loss is not None:
+            # (With early stopping the model is the best validation epoch's,
+            # whatever the last epochs did.)
             s_all, _ = _normalised_weights(sample_weight, n, X.dtype)
             reference = net.loss.constant_loss(Y, s_all)
             _warn_if_blown_up(self.loss_, reference, start_loss, self.solver)

@@ -2,10 +2,12 @@
 
 * **Divergence:** an epoch that makes the loss or a weight non-finite stops
   training, and :class:`_Checkpoints` restores the last finite weights (or,
-  when those overflow on the training data, the lowest-loss epoch's).
+  when those overflow on the training data, the weights training started
+  from).
 * **Blow-up without overflow:** a final loss far above both a constant
   prediction's and the loss before training gets a warning.
-* **Interruption:** Ctrl-C keeps the best weights so far.
+* **Interruption:** Ctrl-C keeps the best weights so far (see
+  :class:`_Checkpoints` for what that means without a validation set).
 
 The warnings point at the user's code (:func:`_user_stacklevel`).
 """
@@ -46,20 +48,26 @@ def _quiet_overflow():
     return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
 
 
-def _warn_diverged(epoch, solver, fallback=None):
-    if fallback is None:
-        restored = "the weights of the last finite epoch were restored"
-    else:
-        # The last finite weights overflow on the training data (see
-        # _fit_stochastic): say which weights replaced them.
-        restored = (
+def _warn_diverged(epoch, solver, kept="last"):
+    """Say that training diverged, which weights were kept, and what to try.
+
+    ``kept`` is what :meth:`_Checkpoints.restore` returned, or
+    ``"validation"`` when early stopping's best weights were kept.
+    """
+    restored = {
+        "before": "the weights from before training were restored",
+        "last": "the weights of the last finite epoch were restored",
+        "start": (
             "the weights of the last finite epoch overflow on the training data, "
-            + (
-                f"so those of its lowest-loss epoch ({fallback}) were restored"
-                if fallback
-                else "so the weights from before training were restored"
-            )
-        )
+            "so the weights from before training were restored"
+        ),
+        "overflow": (
+            "the weights of the last finite epoch were restored, but the "
+            "network's outputs overflow on the training data with them (and "
+            "with the weights from before training)"
+        ),
+        "validation": "the weights of the best validation score were restored",
+    }[kept]
     warnings.warn(
         f"Training diverged in epoch {epoch}: the loss or the weights became "
         f"non-finite (inf or NaN). Training stopped and {restored}. Try a smaller "
@@ -97,21 +105,21 @@ def _warn_if_blown_up(loss, reference, start_loss, solver):
     )
 
 
-def _warn_interrupted(kept):
-    """Say which weights an interrupted fit kept.
+def _warn_interrupted(kept, n_done):
+    """Say which weights a fit interrupted by the user kept.
 
     ``kept`` is ``"validation"`` (early stopping's best), ``"lbfgs"`` (the
-    last accepted iterate, also the lowest loss) or the number of this
-    call's lowest-loss epoch, 0 when no epoch completed.
+    last accepted iterate, which has the lowest loss), ``"last"`` (the last
+    complete epoch, number ``n_done``) or ``"before"`` (nothing completed).
     """
-    if kept == "validation":
-        weights = "the weights of its best validation score"
-    elif kept == "lbfgs":
-        weights = "the weights of its last accepted (lowest-loss) iteration"
-    elif kept:
-        weights = f"the weights of its lowest-loss epoch so far (epoch {kept})"
-    else:
-        weights = "the weights it had before this call: no epoch completed"
+    weights = {
+        "validation": "the weights of its best validation score",
+        "lbfgs": "the weights of its last accepted (lowest-loss) iteration",
+        "last": f"the weights of its last complete epoch (epoch {n_done})",
+        "before": (
+            "the weights it had before this call: no epoch or iteration completed"
+        ),
+    }[kept]
     warnings.warn(
         "Training interrupted by the user (KeyboardInterrupt): the estimator is "
         f"fitted with {weights}.",
@@ -121,48 +129,53 @@ def _warn_interrupted(kept):
 
 
 class _Checkpoints:
-    """Weights to fall back on during one call to fit.
+    """The weights to go back to when one call to fit diverges or is stopped.
 
-    ``last`` holds the weights after the last complete, finite epoch
-    (restored when an epoch diverges); the best weights are those after the
-    call's lowest-loss epoch (restored on Ctrl-C, or when the last finite
-    weights overflow on the training data). Before the first epoch both are
-    the weights the call started from. While the last epoch is also the best
-    (the usual case) they share one copy: the second copy is made only once
-    the loss fails to improve.
+    ``last`` holds the weights after the last complete, finite epoch and
+    ``start`` those the call started from. The last finite weights can be
+    finite yet so large that the network's outputs overflow even on the
+    training data; then the start weights are the fallback.
+
+    Without a validation set the last complete epoch is also the best
+    estimate of the best weights so far: an epoch's entry in ``loss_curve_``
+    averages batch losses taken *before* each of its steps, so it lags the
+    weights at the epoch's end, and comparing epochs by it can pick worse
+    weights than the last ones.
     """
 
     def __init__(self, params):
         self.last = params.copy()
-        self.best = None
-        self.best_is_last = True
-        self.best_loss = np.inf
-        self.best_epoch = 0  # 0: the weights the call started from
+        self.start = params.copy()
+        self.n_epochs = 0
 
-    def epoch_done(self, params, loss, epoch):
-        if loss < self.best_loss:
-            self.best_loss, self.best_epoch = loss, epoch
-            self.best_is_last = True
-        elif self.best_is_last:
-            # ``last`` is the best so far and is about to be overwritten.
-            if self.best is None:
-                self.best = self.last.copy()
-            else:
-                np.copyto(self.best, self.last)
-            self.best_is_last = False
+    def epoch_done(self, params):
         np.copyto(self.last, params)
+        self.n_epochs += 1
 
-    def restore_last(self, net):
+    def restore(self, net, X, check_outputs):
+        """Put the fallback weights into ``net``; return which ones.
+
+        Returns ``"before"`` (no epoch completed: the start weights),
+        ``"last"``, ``"start"`` (the last finite weights overflow on ``X``) or
+        ``"overflow"`` (both overflow on ``X``; the last finite weights are
+        kept). ``X`` is only read when ``check_outputs`` is true.
+        """
+        if self.n_epochs == 0:
+            net.params[...] = self.start
+            return "before"
         net.params[...] = self.last
-
-    def restore_best(self, net):
-        """Put the best weights back into ``net``; return their epoch."""
-        net.params[...] = self.last if self.best_is_last else self.best
-        return self.best_epoch
+        if not check_outputs or _finite_outputs(net, X):
+            return "last"
+        net.params[...] = self.start
+        if _finite_outputs(net, X):
+            return "start"
+        net.params[...] = self.last
+        return "overflow"
 
 
 def _finite_outputs(net, X):
-    """Whether the network's raw outputs are finite on every row of ``X``."""
+    """Whether the network's predictions are finite on every row of ``X``."""
     with _quiet_overflow():
         Z, _ = forward_checked(net.layers, X, net.coefs, net.intercepts)
-        return bool(np.isfinite(Z).all())
+        # Predictions, not raw outputs: exp(Z) overflows for Poisson.
+        return bool(np.isfinite(net.loss.inverse_link(Z)).all())

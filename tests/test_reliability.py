@@ -6,8 +6,15 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
-from sklearn.datasets import load_digits, make_classification
+from sklearn.datasets import (
+    load_breast_cancer,
+    load_diabetes,
+    load_digits,
+    load_iris,
+    make_classification,
+)
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import log_loss
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
@@ -71,31 +78,84 @@ def test_divergence_restores_the_last_finite_epoch(digits):
     assert np.all(np.isfinite(diverged.predict(X)))
 
 
+def _recording_normal(recorded):
+    """init="normal" as a callable that keeps a copy of every matrix it draws."""
+
+    def init(fan_in, fan_out, rng, dtype):
+        W = rng.standard_normal((fan_in, fan_out)).astype(dtype)
+        recorded.append(W.copy())
+        return W
+
+    return init
+
+
 def test_divergence_whose_last_finite_weights_overflow_falls_back(digits):
-    # N(0, 1) maxout weights and a step of 10: epoch 1 ends with finite but
-    # enormous weights, epoch 2 with weights whose outputs overflow on the
-    # training data, epoch 3 non-finite. The model keeps the best epoch's.
+    # N(0, 1) maxout weights and a step of 10: epoch 2 ends with finite
+    # weights whose outputs overflow on the training data, epoch 3 with
+    # non-finite ones. The weights from before training are restored.
     X, y = digits
-    params = dict(
+    train, _ = next(StratifiedKFold(3).split(X[:900], y[:900]))
+    X, y = X[train], y[train]
+    initial = []
+    clf = BPClassifier(
         hidden_layer_sizes=(32, 32),
         activation="maxout",
-        init="normal",
+        init=_recording_normal(initial),
         solver="sgd",
         learning_rate_init=10.0,
         max_iter=15,
         random_state=0,
     )
-    train, _ = next(StratifiedKFold(3).split(X[:900], y[:900]))
-    X, y = X[train], y[train]
-    with pytest.warns(ConvergenceWarning, match="overflow on the training data"):
-        clf = BPClassifier(**params).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="weights from before training were"):
+        clf.fit(X, y)
     assert clf.n_iter_ == 2
-    best = int(np.argmin(clf.loss_curve_)) + 1
+    for W_fit, W_0 in zip(clf.coefs_, initial, strict=True):
+        assert_array_equal(W_fit, W_0)
     assert np.all(np.isfinite(clf.predict_proba(X)))
+
+
+def test_poisson_divergence_checks_the_predictions_not_the_logits():
+    # exp(Z) overflows long before Z does: the fallback must see that.
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(400, 5)) * 10
+    y = rng.poisson(np.exp(0.03 * X[:, 0] + 1))
+    reg = BPRegressor(
+        loss="poisson",
+        solver="sgd",
+        learning_rate_init=1.0,
+        batch_size=200,
+        max_iter=30,
+        random_state=1,
+    )
+    with pytest.warns(ConvergenceWarning, match="weights from before training were"):
+        reg.fit(X, y)
+    assert np.all(np.isfinite(reg.predict(X)))
+
+
+def test_divergence_that_overflows_with_any_weights_says_so(digits, monkeypatch):
+    # When the start weights overflow on the training data too (forced here:
+    # with real data the first epoch would then diverge), the last finite
+    # weights are kept and the warning says predictions overflow.
+    import skbpnet._safeguards
+
+    monkeypatch.setattr(skbpnet._safeguards, "_finite_outputs", lambda net, X: False)
+    X, y = digits
+    params = dict(
+        hidden_layer_sizes=(16,),
+        solver="sgd",
+        learning_rate_init=10.0,
+        momentum=0.0,
+        max_iter=50,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="outputs overflow on the training"):
+        diverged = BPRegressor(**params).fit(X * 100, y * 1e6)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        reference = BPClassifier(**{**params, "max_iter": best}).fit(X, y)
-    for W_d, W_r in zip(clf.coefs_, reference.coefs_):
+        reference = BPRegressor(**{**params, "max_iter": diverged.n_iter_}).fit(
+            X * 100, y * 1e6
+        )
+    for W_d, W_r in zip(diverged.coefs_, reference.coefs_):
         assert_array_equal(W_d, W_r)
 
 
@@ -168,10 +228,15 @@ def _interrupt_at_call(monkeypatch, call):
     monkeypatch.setattr(Network, "loss_grad", interrupting)
 
 
-def test_keyboard_interrupt_mid_epoch_keeps_the_lowest_loss_epoch(digits, monkeypatch):
-    # Plain SGD with a large step: the loss of epoch 5 is above that of
-    # epoch 4, so the best epoch so far is not the last complete one.
+def test_keyboard_interrupt_mid_epoch_keeps_the_last_complete_epoch(
+    digits, monkeypatch
+):
+    # Plain SGD with a large step: the averaged loss of epoch 5 is above that
+    # of epoch 4, yet the weights at the end of epoch 5 are the better ones
+    # (an epoch's loss is averaged before each of its steps, so it lags the
+    # weights). The last complete epoch is kept.
     X, y = digits
+    X = X / 16
     params = dict(
         hidden_layer_sizes=(16,),
         solver="sgd",
@@ -184,20 +249,20 @@ def test_keyboard_interrupt_mid_epoch_keeps_the_lowest_loss_epoch(digits, monkey
     n_batches = int(np.ceil(len(X) / 100))
     with monkeypatch.context() as patch:
         _interrupt_at_call(patch, 5 * n_batches + 3)  # in the middle of epoch 6
-        with pytest.warns(UserWarning, match=r"lowest-loss epoch so far \(epoch 4\)"):
-            clf = BPClassifier(**params).fit(X / 16, y)
+        with pytest.warns(UserWarning, match=r"last complete epoch \(epoch 5\)"):
+            clf = BPClassifier(**params).fit(X, y)
     assert clf.n_iter_ == 5
-    assert clf.loss_curve_[4] > clf.loss_curve_[3] == min(clf.loss_curve_)
+    assert clf.loss_curve_[4] > clf.loss_curve_[3]
     refits = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for epochs in (4, 5):
-            refits[epochs] = BPClassifier(**{**params, "max_iter": epochs}).fit(
-                X / 16, y
-            )
-    for W_i, W_4 in zip(clf.coefs_, refits[4].coefs_):
-        assert_array_equal(W_i, W_4)
-    assert not np.array_equal(clf.coefs_[0], refits[5].coefs_[0])
+            refits[epochs] = BPClassifier(**{**params, "max_iter": epochs}).fit(X, y)
+    for W_i, W_5 in zip(clf.coefs_, refits[5].coefs_):
+        assert_array_equal(W_i, W_5)
+    assert log_loss(y, refits[5].predict_proba(X)) < log_loss(
+        y, refits[4].predict_proba(X)
+    )
 
 
 def test_keyboard_interrupt_before_any_epoch_keeps_the_previous_weights(
@@ -211,7 +276,7 @@ def test_keyboard_interrupt_before_any_epoch_keeps_the_previous_weights(
     before = [W.copy() for W in clf.coefs_]
     with monkeypatch.context() as patch:
         _interrupt_at_call(patch, 3)
-        with pytest.warns(UserWarning, match="before this call: no epoch completed"):
+        with pytest.warns(UserWarning, match="before this call: no epoch or iteration"):
             clf.partial_fit(X / 16, y)
     for W_after, W_before in zip(clf.coefs_, before):
         assert_array_equal(W_after, W_before)
@@ -290,7 +355,7 @@ def test_c_contiguous_input_is_not_copied(monkeypatch):
     assert all(np.shares_memory(batch, X) for batch in seen)
 
 
-def test_checkpoints_keep_the_last_and_the_lowest_loss_weights():
+def test_checkpoints_restore_the_last_epoch_or_the_start():
     from skbpnet._safeguards import _Checkpoints
 
     class Net:
@@ -298,14 +363,14 @@ def test_checkpoints_keep_the_last_and_the_lowest_loss_weights():
 
     net = Net()
     checkpoints = _Checkpoints(net.params)
-    assert checkpoints.restore_best(net) == 0  # nothing better than the start
-    losses = [3.0, 2.0, 2.5, 1.0, 1.5, 4.0]
-    for epoch, loss in enumerate(losses, start=1):
-        checkpoints.epoch_done(np.full(3, float(epoch)), loss, epoch)
-    assert checkpoints.restore_best(net) == 4
-    assert_array_equal(net.params, [4.0, 4.0, 4.0])
-    checkpoints.restore_last(net)
-    assert_array_equal(net.params, [6.0, 6.0, 6.0])
+    net.params[...] = 9.0
+    assert checkpoints.restore(net, None, check_outputs=False) == "before"
+    assert_array_equal(net.params, [0.0, 0.0, 0.0])
+    for epoch in (1, 2):
+        checkpoints.epoch_done(np.full(3, float(epoch)))
+    net.params[...] = np.nan
+    assert checkpoints.restore(net, None, check_outputs=False) == "last"
+    assert_array_equal(net.params, [2.0, 2.0, 2.0])
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
@@ -344,3 +409,63 @@ def test_warnings_point_at_the_calling_code(digits, solver):
     with pytest.warns(ConvergenceWarning) as record:
         BPClassifier(hidden_layer_sizes=(8,), solver=solver, max_iter=2).fit(X / 16, y)
     assert {w.filename for w in record} == {__file__}
+
+
+def test_strong_l2_whose_loss_falls_is_not_a_blow_up():
+    # loss_ includes the penalty; so must the loss training started from.
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = BPClassifier(hidden_layer_sizes=(100,), alpha=1000.0, random_state=0)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    assert clf.loss_ > 100 * np.log(3)  # the penalty alone is that large
+    assert np.all(np.diff(clf.loss_curve_) < 0)
+    assert not [w for w in record if "blew up" in str(w.message)]
+
+
+def test_early_stopping_model_is_not_called_blown_up():
+    # The last epochs blow up, but early stopping returns the best validation
+    # epoch's weights, which are fine: no blow-up warning about them.
+    X, y = load_breast_cancer(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = BPClassifier(
+        solver="sgd",
+        learning_rate_init=3.0,
+        activation="maxout",
+        early_stopping=True,
+        max_iter=60,
+        random_state=0,
+    )
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    assert max(clf.loss_curve_) > 100 * clf.loss_curve_[0]  # it did blow up
+    assert clf.score(X, y) > 0.9
+    assert not [w for w in record if "blew up" in str(w.message)]
+
+
+def test_divergence_with_early_stopping_names_the_weights_it_keeps():
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    reg = BPRegressor(
+        solver="sgd",
+        learning_rate_init=0.03,
+        early_stopping=True,
+        max_iter=100,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="best validation score were") as rec:
+        reg.fit(X, y)
+    assert "last finite epoch" not in str(rec[0].message)
+    assert reg.n_iter_ >= 1
+    assert np.all(np.isfinite(reg.predict(X)))
+
+
+def test_lbfgs_interrupted_before_any_iteration(monkeypatch):
+    X, y = load_iris(return_X_y=True)
+    with monkeypatch.context() as patch:
+        _interrupt_at_call(patch, 1)
+        with pytest.warns(UserWarning, match="no epoch or iteration completed"):
+            clf = BPClassifier(solver="lbfgs", random_state=0).fit(X, y)
+    assert clf.n_iter_ == 0
