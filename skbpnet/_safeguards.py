@@ -48,6 +48,14 @@ def _quiet_overflow():
     return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
 
 
+def _advice(solver):
+    """What to try when training diverges or blows up."""
+    return (
+        "Try a smaller learning_rate_init, scale the inputs (e.g. StandardScaler)"
+        + (", or use solver='adam' instead of 'sgd'." if solver == "sgd" else ".")
+    )
+
+
 def _warn_diverged(epoch, solver, kept="last"):
     """Say that training diverged, which weights were kept, and what to try.
 
@@ -70,9 +78,7 @@ def _warn_diverged(epoch, solver, kept="last"):
     }[kept]
     warnings.warn(
         f"Training diverged in epoch {epoch}: the loss or the weights became "
-        f"non-finite (inf or NaN). Training stopped and {restored}. Try a smaller "
-        "learning_rate_init, scale the inputs (e.g. StandardScaler)"
-        + (", or use solver='adam' instead of 'sgd'." if solver == "sgd" else "."),
+        f"non-finite (inf or NaN). Training stopped and {restored}. " + _advice(solver),
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )
@@ -97,9 +103,7 @@ def _warn_if_blown_up(loss, reference, start_loss, solver):
         f"Training blew up: the training loss ended at {loss:.3g}, more than "
         f"{_EXPLODED:.0f} times both the loss of a constant prediction "
         f"({reference:.3g}) and the loss before training ({start_loss:.3g}). "
-        "The weights stayed finite, so training was not stopped. Try a smaller "
-        "learning_rate_init, scale the inputs (e.g. StandardScaler)"
-        + (", or use solver='adam' instead of 'sgd'." if solver == "sgd" else "."),
+        "The weights stayed finite, so training was not stopped. " + _advice(solver),
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )
