@@ -528,6 +528,9 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             kept = checkpoints.restore(net, X, check_outputs=diverged)
         self._best_weights = None
         if diverged:
+            # The diverging steps left inf/NaN in the momentum or moments; a
+            # later partial_fit reusing them would diverge at once.
+            optimizer.optimizer.reset()
             _warn_diverged(self.n_iter_ + 1, self.solver, kept)
         elif interrupted:
             _warn_interrupted(kept, self.n_iter_)

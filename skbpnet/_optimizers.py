@@ -47,6 +47,10 @@ class SGD:
         else:
             params += v
 
+    def reset(self):
+        """Forget the velocity (after a divergence filled it with inf/NaN)."""
+        self.velocity[...] = 0
+
 
 class Adam:
     """Adam (Kingma & Ba, 2014) with bias correction folded into the step size.
@@ -101,3 +105,9 @@ class Adam:
         tmp *= 1.0 / eta
         np.divide(m, tmp, out=tmp)
         params -= tmp
+
+    def reset(self):
+        """Forget the moments (after a divergence filled them with inf/NaN)."""
+        self.m[...] = 0
+        self.v[...] = 0
+        self.t = 0

@@ -63,16 +63,16 @@ def _warn_diverged(epoch, solver, kept="last"):
     ``"validation"`` when early stopping's best weights were kept.
     """
     restored = {
-        "before": "the weights from before training were restored",
+        "before": "the weights from before this call were restored",
         "last": "the weights of the last finite epoch were restored",
         "start": (
             "the weights of the last finite epoch overflow on the training data, "
-            "so the weights from before training were restored"
+            "so the weights from before this call were restored"
         ),
         "overflow": (
             "the weights of the last finite epoch were restored, but the "
             "network's outputs overflow on the training data with them (and "
-            "with the weights from before training)"
+            "with the weights from before this call)"
         ),
         "validation": "the weights of the best validation score were restored",
     }[kept]

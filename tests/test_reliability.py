@@ -106,7 +106,7 @@ def test_divergence_whose_last_finite_weights_overflow_falls_back(digits):
         max_iter=15,
         random_state=0,
     )
-    with pytest.warns(ConvergenceWarning, match="weights from before training were"):
+    with pytest.warns(ConvergenceWarning, match="weights from before this call were"):
         clf.fit(X, y)
     assert clf.n_iter_ == 2
     for W_fit, W_0 in zip(clf.coefs_, initial, strict=True):
@@ -127,7 +127,7 @@ def test_poisson_divergence_checks_the_predictions_not_the_logits():
         max_iter=30,
         random_state=1,
     )
-    with pytest.warns(ConvergenceWarning, match="weights from before training were"):
+    with pytest.warns(ConvergenceWarning, match="weights from before this call were"):
         reg.fit(X, y)
     assert np.all(np.isfinite(reg.predict(X)))
 
@@ -469,3 +469,46 @@ def test_lbfgs_interrupted_before_any_iteration(monkeypatch):
         with pytest.warns(UserWarning, match="no epoch or iteration completed"):
             clf = BPClassifier(solver="lbfgs", random_state=0).fit(X, y)
     assert clf.n_iter_ == 0
+
+
+def test_partial_fit_after_divergence_starts_a_fresh_optimizer(digits):
+    # The diverging steps fill the momentum with inf/NaN; reused by the next
+    # partial_fit it would make every later call diverge at its first batch.
+    X, y = digits
+    train, _ = next(StratifiedKFold(3).split(X[:900], y[:900]))
+    X, y = X[train], y[train]
+    clf = BPClassifier(
+        hidden_layer_sizes=(32, 32),
+        activation="maxout",
+        init="normal",
+        solver="sgd",
+        learning_rate_init=10.0,
+        random_state=0,
+    )
+    diverged = False
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            clf.partial_fit(X, y, classes=np.arange(10))
+            diverged = any("diverged" in str(w.message) for w in record)
+            if diverged:
+                break
+    assert diverged
+    optimizer = clf._optimizer.optimizer
+    assert_array_equal(optimizer.velocity, np.zeros_like(optimizer.velocity))
+    assert optimizer.learning_rate == 10.0  # only the state is forgotten
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_optimizer_reset_forgets_its_state(solver):
+    from skbpnet._optimizers import SGD, Adam
+
+    opt = SGD(4, np.float64, 0.1) if solver == "sgd" else Adam(4, np.float64, 0.1)
+    params = np.zeros(4)
+    with np.errstate(all="ignore"):
+        opt.step(params, np.array([np.inf, 1.0, -2.0, np.nan]))
+    opt.reset()
+    fresh = SGD(4, np.float64, 0.1) if solver == "sgd" else Adam(4, np.float64, 0.1)
+    for name in ("velocity", "m", "v", "t"):
+        if hasattr(fresh, name):
+            assert_array_equal(getattr(opt, name), getattr(fresh, name))
