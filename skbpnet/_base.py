@@ -203,6 +203,11 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         config = validate_params(self)
         fresh = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y, sample_weight = self._validate_fit_data(X, y, sample_weight, reset=fresh)
+        if not fresh and X.dtype != self.coefs_[0].dtype:
+            # A fitted model keeps its precision: a float64 model continues
+            # in float64 on float32 X (and the reverse) rather than turning
+            # its weights float32 next to a float64 optimizer state.
+            X = X.astype(self.coefs_[0].dtype)
         Y, sample_weight = self._encode_y(
             y, sample_weight, fresh, classes, incremental, X.dtype
         )
@@ -222,6 +227,13 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         else:
             self._check_structure(config, n_outputs)
             net = self._network(config, X.dtype, X.shape[1], n_outputs, loss)
+            if net.loss.out_activation != self.out_activation_:
+                raise ValueError(
+                    f"The loss changed since the last fit: the fitted network "
+                    f"predicts through out_activation_={self.out_activation_!r}, "
+                    f"the loss asks for {net.loss.out_activation!r}. Set "
+                    "warm_start=False or refit from scratch."
+                )
             net.set_weights(self.coefs_, self.intercepts_)
             # Same shapes, but the activations may have changed (relu -> tanh).
             self._freeze_layers(config)
@@ -264,6 +276,9 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             )
 
     def _reset_history(self):
+        # A fresh fit that diverges or is interrupted in its first epoch
+        # computes loss_ for the weights it keeps; none may linger.
+        self.__dict__.pop("loss_", None)
         self.n_iter_ = 0
         self.t_ = 0
         self.loss_curve_ = []
@@ -293,15 +308,27 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
 
     @with_callbacks
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
-        net, X, y, Y, sample_weight = self._prepare(
-            X, y, sample_weight, incremental, classes
-        )
-        # One root task per fit, one subtask per epoch (lbfgs: per iteration).
-        tasks = _Tasks(self, X, y, sample_weight, 1 if incremental else self.max_iter)
-        if self.solver == "lbfgs":
-            self._fit_lbfgs(net, X, Y, sample_weight, tasks)
-        else:
-            self._fit_stochastic(net, X, Y, sample_weight, incremental, tasks)
+        # A fit that fails (bad y, bad parameters, an error in a callback)
+        # leaves the estimator as it was: validation replaces classes_ and
+        # n_features_in_ before it can fail, and a fitted model must not be
+        # left with new classes_ and old weights.
+        before = dict(self.__dict__)
+        try:
+            net, X, y, Y, sample_weight = self._prepare(
+                X, y, sample_weight, incremental, classes
+            )
+            # One root task per fit, one subtask per epoch (lbfgs: iteration).
+            tasks = _Tasks(
+                self, X, y, sample_weight, 1 if incremental else self.max_iter
+            )
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(net, X, Y, sample_weight, tasks)
+            else:
+                self._fit_stochastic(net, X, Y, sample_weight, incremental, tasks)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
         self.coefs_, self.intercepts_ = net.get_weights()
         tasks.end_fit(self._reconstruction(net))
         return self
@@ -384,7 +411,7 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         if norms:
             self.gradient_norms_ = np.vstack([self.gradient_norms_, np.array(norms)])
         if not np.isfinite(self.loss_):
-            _warn_diverged(self.n_iter_ + 1, self.solver)
+            _warn_diverged(self.n_iter_ + 1, self.solver, "lbfgs")
             return
         if result is None:
             return
@@ -423,18 +450,29 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         )
 
     def _fit_stochastic(self, net, X, Y, sample_weight, incremental, tasks):
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        early_stopping = self.early_stopping and not incremental
         self._best_weights = None
+        if early_stopping and np.isfinite(self.best_validation_score_):
+            # A warm start begins at the last fit's best validation weights:
+            # they stay the model unless an epoch of this fit scores higher,
+            # and the count of epochs without improvement starts over.
+            self._best_weights = net.get_weights()
+            self._no_improvement_count = 0
         optimizer = getattr(self, "_optimizer", None)
         if (
             optimizer is None
             or not incremental
             or optimizer.velocity_size() != net.n_params
+            or not optimizer.matches(self)
         ):
-            optimizer = self._optimizer = _OptimizerState(self._make_optimizer(net))
+            optimizer = self._optimizer = _OptimizerState(
+                self._make_optimizer(net), self.learning_rate_init
+            )
+        else:
+            optimizer.follow(self)
         rng = self._random_state
-        early_stopping = self.early_stopping and not incremental
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True.")
 
         n = X.shape[0]
         # Row indices in int32 when they fit: half the memory, same shuffles.
@@ -748,11 +786,39 @@ class _Tasks:
 
 
 class _OptimizerState:
-    """An optimizer with the epoch counter the learning-rate schedule needs."""
+    """An optimizer with the epoch counter the learning-rate schedule needs.
 
-    def __init__(self, optimizer):
+    ``learning_rate_init`` is the estimator's value when the optimizer was
+    made: ``partial_fit`` keeps the optimizer (its momentum or moments) from
+    call to call, and :meth:`follow` applies a ``learning_rate_init`` changed
+    by ``set_params`` since, without undoing what a schedule did otherwise.
+    """
+
+    def __init__(self, optimizer, learning_rate_init=None):
         self.optimizer = optimizer
         self.epoch = 0
+        if learning_rate_init is None:
+            learning_rate_init = optimizer.learning_rate
+        self.learning_rate_init = float(learning_rate_init)
+
+    def matches(self, est):
+        """Whether the optimizer is of the kind ``est``'s parameters ask for."""
+        opt = self.optimizer
+        if est.solver == "sgd":
+            return isinstance(opt, SGD) and opt.nesterov == bool(est.nesterovs_momentum)
+        return isinstance(opt, Adam)
+
+    def follow(self, est):
+        """Take ``est``'s current hyperparameters, keeping the state."""
+        opt = self.optimizer
+        if float(est.learning_rate_init) != self.learning_rate_init:
+            self.learning_rate_init = float(est.learning_rate_init)
+            opt.learning_rate = self.learning_rate_init
+        if isinstance(opt, SGD):
+            opt.momentum = float(est.momentum)
+        else:
+            opt.beta_1, opt.beta_2 = float(est.beta_1), float(est.beta_2)
+            opt.epsilon = float(est.epsilon)
 
     def step(self, params, grad):
         self.optimizer.step(params, grad)
@@ -761,7 +827,12 @@ class _OptimizerState:
         """Plain-data state (builtins and arrays): what skops trusts."""
         opt = self.optimizer
         state = {k: v for k, v in vars(opt).items() if not k.startswith("_")}
-        return {"kind": type(opt).__name__, "epoch": self.epoch, "state": state}
+        return {
+            "kind": type(opt).__name__,
+            "epoch": self.epoch,
+            "learning_rate_init": self.learning_rate_init,
+            "state": state,
+        }
 
     @classmethod
     def from_dict(cls, data):
@@ -772,7 +843,7 @@ class _OptimizerState:
         opt._scratch = np.empty_like(ref)
         if kind is SGD:
             opt._scratch2 = np.empty_like(ref) if opt.nesterov else None
-        out = cls(opt)
+        out = cls(opt, data.get("learning_rate_init"))
         out.epoch = data["epoch"]
         return out
 

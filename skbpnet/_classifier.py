@@ -176,6 +176,13 @@ class BPClassifier(ClassifierMixin, BaseBP):
                 f"classes={classes!r} is not the same as on the first call to "
                 f"partial_fit, which was {self.classes_!r}."
             )
+        fitted_multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
+        if target_type != "multilabel-indicator" and fitted_multilabel:
+            raise ValueError(
+                f"y is {target_type} but the model was fitted on a "
+                "multilabel-indicator matrix; pass y of shape (n_samples, "
+                f"{len(self.classes_)})."
+            )
         if target_type != "multilabel-indicator":
             unseen = np.setdiff1d(np.unique(y), self.classes_)
             if unseen.size:
@@ -184,7 +191,7 @@ class BPClassifier(ClassifierMixin, BaseBP):
                     f"{self.classes_.tolist()}; pass every class to the first "
                     "partial_fit (classes=...)."
                 )
-        elif self._label_binarizer.y_type_ != "multilabel-indicator":
+        elif not fitted_multilabel:
             raise ValueError(
                 "y is multilabel-indicator but the model was fitted on labels."
             )

@@ -59,9 +59,20 @@ def _advice(solver):
 def _warn_diverged(epoch, solver, kept="last"):
     """Say that training diverged, which weights were kept, and what to try.
 
-    ``kept`` is what :meth:`_Checkpoints.restore` returned, or
-    ``"validation"`` when early stopping's best weights were kept.
+    ``kept`` is what :meth:`_Checkpoints.restore` returned,
+    ``"validation"`` when early stopping's best weights were kept, or
+    ``"lbfgs"`` when L-BFGS never reached a finite loss.
     """
+    if kept == "lbfgs":
+        warnings.warn(
+            "Training diverged: with solver='lbfgs' the loss was non-finite (inf "
+            "or NaN) at every point tried, so the weights from before this call "
+            "were kept. Scale the inputs (e.g. StandardScaler), or start from "
+            "smaller weights (init='auto').",
+            ConvergenceWarning,
+            stacklevel=_user_stacklevel(),
+        )
+        return
     restored = {
         "before": "the weights from before this call were restored",
         "last": "the weights of the last finite epoch were restored",

@@ -1,0 +1,174 @@
+"""Sequences of calls: a failed fit, warm starts and partial_fit after set_params."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+
+from skbpnet import BPClassifier, BPRegressor
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16, y
+
+
+def _quiet_fit(est, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "bad_fit",
+    [
+        lambda X, y: (X, np.full(len(y), 7)),  # one class
+        lambda X, y: (X[:, :10], np.zeros(len(y))),  # new width, one class
+    ],
+)
+def test_a_failed_refit_leaves_the_fitted_model_as_it_was(digits, bad_fit):
+    X, y = digits
+    clf = _quiet_fit(
+        BPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0), X, y
+    )
+    before = clf.predict_proba(X[:5])
+    state = dict(vars(clf))
+    with pytest.raises(ValueError):
+        clf.fit(*bad_fit(X, y))
+    assert set(vars(clf)) == set(state)
+    assert_array_equal(clf.classes_, np.arange(10))
+    assert clf.n_features_in_ == 64
+    assert_array_equal(clf.predict_proba(X[:5]), before)
+
+
+def test_a_failed_first_partial_fit_leaves_the_estimator_unfitted(digits):
+    X, y = digits
+    clf = BPClassifier(early_stopping=True)
+    with pytest.raises(ValueError, match="partial_fit does not support"):
+        clf.partial_fit(X, y, classes=np.arange(10))
+    assert not hasattr(clf, "coefs_") and not hasattr(clf, "classes_")
+
+
+def test_changing_the_loss_of_a_fitted_regressor_needs_a_refit():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(100, 3))
+    y = rng.poisson(np.exp(1 + X[:, 0])).astype(float)
+    reg = _quiet_fit(
+        BPRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0), X, y
+    )
+    reg.set_params(loss="poisson", warm_start=True)
+    with pytest.raises(ValueError, match="The loss changed since the last fit"):
+        reg.fit(X, y)
+    with pytest.raises(ValueError, match="The loss changed since the last fit"):
+        reg.partial_fit(X, y)
+    assert reg.out_activation_ == "identity"
+    reg.set_params(warm_start=False)
+    assert _quiet_fit(reg, X, y).out_activation_ == "exp"
+
+
+def test_a_fresh_refit_that_diverges_at_once_reports_its_own_loss(digits):
+    X, y = digits
+    reg = BPRegressor(hidden_layer_sizes=(32,), max_iter=50, random_state=0)
+    old_loss = _quiet_fit(reg, X, y.astype(float)).loss_
+    reg.set_params(
+        activation="identity", init="normal", solver="sgd", learning_rate_init=10.0
+    )
+    with pytest.warns(ConvergenceWarning, match="diverged in epoch 1"):
+        reg.fit(X * 16, y.astype(float))
+    assert reg.n_iter_ == 0
+    # loss_ describes the kept (initial) weights, not the previous fit.
+    half_mse = 0.5 * np.mean((reg.predict(X * 16) - y) ** 2)
+    assert reg.loss_ == pytest.approx(half_mse, rel=0.01)
+    assert reg.loss_ > 100 * old_loss
+
+
+def test_warm_start_with_early_stopping_keeps_the_best_weights(digits):
+    X, y = digits
+    clf = _quiet_fit(
+        BPClassifier(
+            hidden_layer_sizes=(32,),
+            early_stopping=True,
+            learning_rate_init=0.01,
+            tol=1e-3,
+            max_iter=300,
+            random_state=0,
+        ),
+        X,
+        y,
+    )
+    best, n_before = clf.best_validation_score_, len(clf.validation_scores_)
+    start = [W.copy() for W in clf.coefs_]
+    _quiet_fit(clf.set_params(warm_start=True), X, y)
+    new_scores = clf.validation_scores_[n_before:]
+    # The count of epochs without improvement started over ...
+    assert len(new_scores) >= clf.n_iter_no_change
+    if max(new_scores) <= best:
+        # ... and when no epoch beat the old best, its weights are kept.
+        for W, W0 in zip(clf.coefs_, start):
+            assert_array_equal(W, W0)
+    assert clf.best_validation_score_ == max(best, max(new_scores))
+
+
+def test_lbfgs_that_never_gets_finite_names_lbfgs_not_epochs():
+    rng = np.random.RandomState(0)
+    X = rng.randn(200, 5)
+    y = X @ rng.randn(5)
+    reg = BPRegressor(hidden_layer_sizes=(8,), solver="lbfgs", init="normal")
+    with pytest.warns(ConvergenceWarning, match="solver='lbfgs'") as record:
+        reg.fit(X * 1e160, y)
+    message = str(record[0].message)
+    assert "epoch" not in message and "learning_rate_init" not in message
+
+
+def test_multilabel_model_refuses_single_label_y(digits):
+    X, y = digits
+    Y = np.column_stack([y % 2, y > 4]).astype(int)
+    clf = _quiet_fit(BPClassifier(hidden_layer_sizes=(8,), max_iter=3), X, Y)
+    with pytest.raises(ValueError, match="fitted on a multilabel-indicator"):
+        clf.partial_fit(X, y % 2)
+    with pytest.raises(ValueError, match="fitted on a multilabel-indicator"):
+        clf.set_params(warm_start=True).fit(X, y % 2)
+
+
+def test_a_fitted_model_keeps_its_dtype(digits):
+    X, y = digits
+    clf = _quiet_fit(BPClassifier(hidden_layer_sizes=(8,), max_iter=3), X, y)
+    clf.partial_fit(X.astype(np.float32), y)
+    assert all(W.dtype == np.float64 for W in clf.coefs_ + clf.intercepts_)
+    clf32 = _quiet_fit(
+        BPClassifier(hidden_layer_sizes=(8,), max_iter=3), X.astype(np.float32), y
+    )
+    clf32.partial_fit(X, y)
+    assert all(W.dtype == np.float32 for W in clf32.coefs_ + clf32.intercepts_)
+    assert clf32._optimizer.optimizer.m.dtype == np.float32
+
+
+def test_partial_fit_follows_set_params(digits):
+    X, y = digits
+    clf = BPClassifier(hidden_layer_sizes=(8,), learning_rate_init=0.01)
+    clf.partial_fit(X, y, classes=np.arange(10))
+    clf.set_params(learning_rate_init=1e-4, beta_1=0.5)
+    clf.partial_fit(X, y)
+    adam = clf._optimizer.optimizer
+    assert adam.learning_rate == 1e-4 and adam.beta_1 == 0.5
+    assert adam.t > 0  # the moments were kept
+    clf.set_params(solver="sgd", momentum=0.5, learning_rate_init=0.1)
+    clf.partial_fit(X, y)
+    sgd = clf._optimizer.optimizer
+    assert type(sgd).__name__ == "SGD"
+    assert sgd.learning_rate == 0.1 and sgd.momentum == 0.5
+
+
+def test_partial_fit_keeps_a_schedule_s_learning_rate(digits):
+    # learning_rate='adaptive' lowers the optimizer's rate; an unchanged
+    # learning_rate_init must not undo that.
+    X, y = digits
+    clf = BPClassifier(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=0.1)
+    clf.partial_fit(X, y, classes=np.arange(10))
+    clf._optimizer.optimizer.learning_rate = 0.02  # as a schedule would
+    clf.partial_fit(X, y)
+    assert clf._optimizer.optimizer.learning_rate == 0.02
