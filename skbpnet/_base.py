@@ -312,7 +312,10 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         # leaves the estimator as it was: validation replaces classes_ and
         # n_features_in_ before it can fail, and a fitted model must not be
         # left with new classes_ and old weights.
-        before = dict(self.__dict__)
+        # (Lists such as loss_curve_ grow in place during training: copied.)
+        before = {
+            k: list(v) if isinstance(v, list) else v for k, v in vars(self).items()
+        }
         try:
             net, X, y, Y, sample_weight = self._prepare(
                 X, y, sample_weight, incremental, classes

@@ -172,3 +172,26 @@ def test_partial_fit_keeps_a_schedule_s_learning_rate(digits):
     clf._optimizer.optimizer.learning_rate = 0.02  # as a schedule would
     clf.partial_fit(X, y)
     assert clf._optimizer.optimizer.learning_rate == 0.02
+
+
+def test_an_error_in_the_middle_of_training_restores_the_history(digits, monkeypatch):
+    from skbpnet._network import Network
+
+    X, y = digits
+    clf = _quiet_fit(BPClassifier(hidden_layer_sizes=(8,), max_iter=3), X, y)
+    curve, coefs = list(clf.loss_curve_), [W.copy() for W in clf.coefs_]
+    calls = {"n": 0}
+    original = Network.loss_grad
+
+    def failing(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 30:  # in the second epoch of the partial_fit below
+            raise MemoryError("simulated")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "loss_grad", failing)
+    with pytest.raises(MemoryError):
+        clf.set_params(max_iter=5, warm_start=True).fit(X, y)
+    assert clf.loss_curve_ == curve
+    for W, W0 in zip(clf.coefs_, coefs):
+        assert_array_equal(W, W0)
