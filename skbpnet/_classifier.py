@@ -33,7 +33,10 @@ class BPClassifier(ClassifierMixin, BaseBP):
 
     class_weight : dict, 'balanced' or None, default=None
         Weights per class that multiply the sample weights: a dict ``label ->
-        weight``, or 'balanced' for ``n_samples / (n_classes * count)``.
+        weight``, or 'balanced' for ``n_samples / (n_classes * count)``; with
+        ``sample_weight``, the counts and ``n_samples`` are sums of sample
+        weights (as in scikit-learn), so that an integer weight ``k`` still
+        equals ``k`` copies of the row.
         Single-label targets only.
 
     Attributes
@@ -248,7 +251,10 @@ class BPClassifier(ClassifierMixin, BaseBP):
                 "does not know the class frequencies. Pass a dict, e.g. from "
                 "sklearn.utils.class_weight.compute_class_weight."
             )
-        weights = compute_sample_weight(cw, y)
+        if cw == "balanced" and sample_weight is not None:
+            weights = _balanced_weights(y, sample_weight)
+        else:
+            weights = compute_sample_weight(cw, y)
         if sample_weight is not None:
             weights = weights * sample_weight
         return weights
@@ -393,3 +399,20 @@ def _check_classes(classes):
             "a finite label."
         )
     return classes
+
+
+def _balanced_weights(y, sample_weight):
+    """'balanced' class weights from weighted class counts, one per sample.
+
+    ``total weight / (n_classes * weight of the sample's class)``: what
+    recent scikit-learn's ``compute_class_weight`` does with
+    ``sample_weight``, a parameter that not every release this package
+    supports has.
+    """
+    classes, codes = np.unique(y, return_inverse=True)
+    counts = np.bincount(codes, weights=sample_weight, minlength=classes.size)
+    with np.errstate(divide="ignore"):
+        per_class = np.where(
+            counts > 0, sample_weight.sum() / (classes.size * counts), 0.0
+        )
+    return per_class[codes]

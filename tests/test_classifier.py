@@ -403,3 +403,34 @@ def test_lbfgs_honours_max_fun(max_fun):
         clf.fit(X / 16.0, y)
     assert 1 <= clf.n_iter_ <= max_fun
     assert len(clf.loss_curve_) == clf.n_iter_
+
+
+def test_class_weight_balanced_counts_sample_weights():
+    # Integer weights k must equal k copies of each row, balanced or not:
+    # the class counts are weighted (as scikit-learn's compute_class_weight
+    # does with sample_weight).
+    X, y = make_classification(
+        n_samples=120,
+        n_features=5,
+        n_informative=3,
+        n_redundant=0,
+        n_classes=3,
+        random_state=0,
+    )
+    k = np.random.RandomState(0).randint(0, 4, 120)
+    params = dict(
+        hidden_layer_sizes=(),
+        solver="lbfgs",
+        alpha=0.5,
+        tol=1e-12,
+        max_iter=5000,
+        class_weight="balanced",
+    )
+    weighted = BPClassifier(**params).fit(X, y, sample_weight=k)
+    repeated = BPClassifier(**params).fit(np.repeat(X, k, 0), np.repeat(y, k))
+    assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-5)
+    counts = np.bincount(y, weights=k)
+    by_hand = BPClassifier(**{**params, "class_weight": None}).fit(
+        X, y, sample_weight=k * (k.sum() / (3 * counts))[y]
+    )
+    assert_allclose(weighted.coefs_[0], by_hand.coefs_[0], atol=1e-5)
