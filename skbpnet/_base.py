@@ -490,6 +490,17 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         sw_train = sample_weight
         if sample_weight is not None and val_idx is not None:
             sw_train = sample_weight[order]
+            for part, weight in (
+                ("validation", sample_weight[val_idx].sum()),
+                ("training", sw_train.sum()),
+            ):
+                if not weight > 0:
+                    raise ValueError(
+                        f"early_stopping=True: every sample of the {part} split "
+                        f"(validation_fraction={self.validation_fraction}) has "
+                        "zero sample_weight, so it cannot be used. Give more "
+                        "samples a positive weight or change validation_fraction."
+                    )
         total = float(n_train if sw_train is None else sw_train.sum())
         l2 = float(self.alpha) / total
         batch_size = _batch_size(self.batch_size, n_train)
@@ -630,6 +641,16 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
                 "validation_fraction or give more data."
             )
         stratify = self._stratify(Y)
+        if stratify is not None:
+            codes, counts = np.unique(stratify, return_counts=True)
+            if counts.min() < 2:
+                # train_test_split would name the class by its internal code.
+                rare = [self._label_name(c) for c in codes[counts < 2]]
+                raise ValueError(
+                    f"early_stopping=True holds out a stratified validation set, "
+                    f"which needs at least 2 samples of every class; class(es) "
+                    f"{rare} have 1. Give more data or set early_stopping=False."
+                )
         train_idx, val_idx = train_test_split(
             np.arange(n),
             test_size=self.validation_fraction,
@@ -645,6 +666,10 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
 
     def _stratify(self, Y):
         return None
+
+    def _label_name(self, code):
+        """The user's label for a stratification code (classifiers only)."""
+        return code
 
     def _score_indices(self, net, X, Y, sample_weight, idx):
         """Validation score on rows ``idx``, predicted chunk by chunk."""

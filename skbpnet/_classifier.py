@@ -272,6 +272,11 @@ class BPClassifier(ClassifierMixin, BaseBP):
             return Y.codes
         return Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
 
+    def _label_name(self, code):
+        # Codes of _stratify index classes_ (binary: 0 or 1).
+        label = self.classes_[int(code)]
+        return label.item() if hasattr(label, "item") else label
+
     def _validation_score(self, Y_true, P, sample_weight):
         return accuracy_score(Y_true, self._indicator(P), sample_weight=sample_weight)
 

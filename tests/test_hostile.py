@@ -711,3 +711,19 @@ def test_partial_fit_classes_with_nan_or_inf(bad):
         warnings.simplefilter("error")  # no NumPy cast warning on the way
         with pytest.raises(ValueError, match="classes contains NaN or infinity"):
             make("classifier").partial_fit(X, Y_CLS, classes=[0, 1, bad])
+
+
+def test_early_stopping_with_a_class_of_one_sample_names_the_label():
+    X3 = np.random.RandomState(0).rand(3, 2)
+    clf = make("classifier", early_stopping=True, validation_fraction=0.5)
+    with pytest.raises(ValueError, match=r"class\(es\) \['yes'\] have 1"):
+        clf.fit(X3, ["no", "yes", "no"])
+
+
+def test_early_stopping_split_with_zero_weight_only():
+    X60 = np.random.RandomState(0).rand(60, 2)
+    sw = np.r_[np.ones(3), np.zeros(57)]
+    # With this seed the validation split draws only zero-weight rows.
+    reg = BPRegressor(hidden_layer_sizes=(4,), early_stopping=True, random_state=0)
+    with pytest.raises(ValueError, match="split .* has zero sample_weight"):
+        reg.fit(X60, X60[:, 0], sample_weight=sw)
