@@ -312,10 +312,11 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         # leaves the estimator as it was: validation replaces classes_ and
         # n_features_in_ before it can fail, and a fitted model must not be
         # left with new classes_ and old weights.
-        # (Lists such as loss_curve_ grow in place during training: copied.)
-        before = {
-            k: list(v) if isinstance(v, list) else v for k, v in vars(self).items()
-        }
+        # Lists such as loss_curve_ grow in place during training: their
+        # lengths are kept (not copies: a long stream of partial_fit calls
+        # would copy an ever longer loss_curve_ each time).
+        before = dict(self.__dict__)
+        lengths = {k: len(v) for k, v in before.items() if isinstance(v, list)}
         try:
             net, X, y, Y, sample_weight = self._prepare(
                 X, y, sample_weight, incremental, classes
@@ -331,6 +332,8 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(before)
+            for key, length in lengths.items():
+                del before[key][length:]
             raise
         self.coefs_, self.intercepts_ = net.get_weights()
         tasks.end_fit(self._reconstruction(net))
