@@ -581,6 +581,9 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             kept = "validation"
         elif diverged or interrupted:
             kept = checkpoints.restore(net, X, check_outputs=diverged)
+            if kept == "start":
+                # loss_ described the last finite epoch's weights.
+                del self.loss_
         self._best_weights = None
         if diverged:
             # The diverging steps left inf/NaN in the momentum or moments; a
@@ -596,8 +599,8 @@ class BaseBP(CallbackSupportMixin, BaseEstimator):
             reference = net.loss.constant_loss(Y, s_all)
             _warn_if_blown_up(self.loss_, reference, start_loss, self.solver)
         if not hasattr(self, "loss_"):
-            # Diverged or interrupted in the very first epoch: report the loss
-            # of the restored initial weights.
+            # Kept the weights the call started from (diverged or interrupted
+            # in the first epoch, or the fallback above): report their loss.
             s_all, total_all = _normalised_weights(sample_weight, n, X.dtype)
             self.loss_ = self._current_loss(
                 net, X, Y, s_all, float(self.alpha) / total_all

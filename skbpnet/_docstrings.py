@@ -94,7 +94,8 @@ default='constant'
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop when its
-        score has not improved by ``tol`` for ``n_iter_no_change`` epochs and
+        score has not improved by ``tol`` for more than ``n_iter_no_change``
+        consecutive epochs and
         restore the weights of the best epoch. Only with 'sgd' and 'adam';
         'lbfgs' ignores it (and then leaves ``validation_scores_`` and
         ``best_validation_score_`` at None), as in scikit-learn.
@@ -103,7 +104,8 @@ default='constant'
         Share of the training data held out for early stopping.
 
     n_iter_no_change : int, default=10
-        Epochs without an improvement of at least ``tol`` before stopping.
+        Training stops after more than this many consecutive epochs without an
+        improvement of at least ``tol`` (as in scikit-learn).
 
     beta_1 : float, default=0.9
         Adam's decay of the first moment estimate, in [0, 1).

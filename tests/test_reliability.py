@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import xlogy
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
@@ -130,6 +131,11 @@ def test_poisson_divergence_checks_the_predictions_not_the_logits():
     with pytest.warns(ConvergenceWarning, match="weights from before this call were"):
         reg.fit(X, y)
     assert np.all(np.isfinite(reg.predict(X)))
+    # loss_ is that of the restored start weights, not of the last epoch.
+    mu = reg.predict(X)
+    deviance = np.mean(mu - y * np.log(mu) + xlogy(y, y) - y)
+    assert reg.loss_ == pytest.approx(deviance, rel=1e-3)
+    assert reg.loss_ != reg.loss_curve_[-1]
 
 
 def test_divergence_that_overflows_with_any_weights_says_so(digits, monkeypatch):
