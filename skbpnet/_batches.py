@@ -71,3 +71,22 @@ class _Batches:
             return X_b, Y_b, 1.0 / Y_b.shape[0], Y_b.shape[0]
         weight = float(sw_b.sum())
         return X_b, Y_b, (sw_b / weight if weight else sw_b), weight
+
+
+def _check_weight_total(sample_weight, name):
+    """Finite, non-negative weights with a positive, finite sum."""
+    if not np.isfinite(sample_weight).all():
+        raise ValueError(f"{name} contains NaN or infinity.")
+    if (sample_weight < 0).any():
+        raise ValueError(f"{name} has negative values; weights must be >= 0.")
+    with np.errstate(over="ignore"):
+        total = sample_weight.sum()
+    if not total > 0:
+        raise ValueError(
+            f"{name} sums to zero: at least one sample needs a positive weight."
+        )
+    if not np.isfinite(total):
+        raise ValueError(
+            f"{name} is too large: the weights sum to more than the largest "
+            f"{sample_weight.dtype}. Rescale them."
+        )

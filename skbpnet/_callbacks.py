@@ -42,4 +42,44 @@ except ImportError:  # pragma: no cover - exercised only on older scikit-learn
         return method
 
 
+class _Tasks:
+    """The callback tasks of one fit: a root task and one subtask per epoch."""
+
+    def __init__(self, est, X, y, sample_weight, max_epochs):
+        self.est, self.X, self.y = est, X, y
+        self.metadata = (
+            {} if sample_weight is None else {"sample_weight": sample_weight}
+        )
+        self.root = est._init_callback_context(max_subtasks=max_epochs)
+        self.root.call_on_fit_task_begin(
+            estimator=est, X=X, y=y, metadata=self.metadata
+        )
+
+    def begin_epoch(self):
+        task = self.root.subcontext(task_name="epoch")
+        task.call_on_fit_task_begin(
+            estimator=self.est, X=self.X, y=self.y, metadata=self.metadata
+        )
+        return task
+
+    def end_epoch(self, task, reconstruction):
+        """Run the end hooks; True when a callback asks to stop."""
+        return task.call_on_fit_task_end(
+            estimator=self.est,
+            X=self.X,
+            y=self.y,
+            metadata=self.metadata,
+            reconstruction_attributes=reconstruction,
+        )
+
+    def end_fit(self, reconstruction):
+        self.root.call_on_fit_task_end(
+            estimator=self.est,
+            X=self.X,
+            y=self.y,
+            metadata=self.metadata,
+            reconstruction_attributes=reconstruction,
+        )
+
+
 __all__ = ["HAS_CALLBACKS", "CallbackSupportMixin", "with_callbacks"]

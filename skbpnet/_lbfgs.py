@@ -1,0 +1,117 @@
+"""Full-batch training with SciPy's L-BFGS-B (``solver='lbfgs'``).
+
+The network's flat parameter vector is the optimisation variable and
+:meth:`~skbpnet._network.Network.loss_grad` supplies the regularised loss and
+its gradient in one pass.  ``tol`` is both SciPy's ``gtol`` and its ``ftol``,
+so a tiny ``tol`` really converges tightly.
+"""
+
+import time
+import warnings
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+from ._batches import _normalised_weights
+from ._safeguards import (
+    _quiet_overflow,
+    _user_stacklevel,
+    _warn_diverged,
+    _warn_interrupted,
+)
+from ._threads import single_threaded_foreign_blas
+
+
+class _LbfgsTraining:
+    """The L-BFGS training loop of :class:`~skbpnet._base.BaseBP`.
+
+    A mixin: it reads the estimator's hyperparameters and writes its fitted
+    history (``n_iter_``, ``loss_``, ``loss_curve_``, ``gradient_norms_``).
+    """
+
+    def _fit_lbfgs(self, net, X, Y, sample_weight, tasks):
+        Y = np.asarray(Y)  # full batch: every evaluation needs all rows
+        s, total = _normalised_weights(sample_weight, X.shape[0], X.dtype)
+        l2 = float(self.alpha) / total
+        last = {}
+        accepted = {"x": net.params.astype(np.float64), "fun": np.inf}
+        losses, norms = [], []
+        start_time = time.time()
+
+        def objective(x):
+            net.params[...] = x
+            with _quiet_overflow():
+                loss = net.loss_grad(X, Y, s, l2) + l2 * net.penalty()
+            grad = net.grad.astype(np.float64)
+            if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
+                # An infinite value makes the line search step back.
+                return np.inf, np.zeros_like(grad)
+            with _quiet_overflow():
+                last["norms"] = net.gradient_norms()
+            return loss, grad
+
+        def record(intermediate_result):
+            if (
+                np.isfinite(intermediate_result.fun)
+                and np.isfinite(intermediate_result.x).all()
+            ):
+                accepted["x"] = np.array(intermediate_result.x)
+                accepted["fun"] = float(intermediate_result.fun)
+            losses.append(accepted["fun"])
+            norms.append(last["norms"])
+            if self.verbose:
+                print(
+                    f"Iteration {len(losses)}, loss = {losses[-1]:.8f}, "
+                    f"elapsed = {time.time() - start_time:.2f}s"
+                )
+            task = tasks.begin_epoch()
+            net.params[...] = intermediate_result.x
+            if tasks.end_epoch(task, lambda: self._reconstruction(net)):
+                raise StopIteration  # scipy ends the minimisation cleanly
+
+        result = None
+        try:
+            # SciPy's own BLAS on one thread: see single_threaded_foreign_blas.
+            with single_threaded_foreign_blas():
+                result = scipy.optimize.minimize(
+                    objective,
+                    accepted["x"].copy(),
+                    method="L-BFGS-B",
+                    jac=True,
+                    callback=record,
+                    options={
+                        "maxiter": self.max_iter,
+                        "maxfun": self.max_fun,
+                        "gtol": self.tol,
+                        "ftol": self.tol,
+                    },
+                )
+        except KeyboardInterrupt:
+            _warn_interrupted("lbfgs" if losses else "before", len(losses))
+        if result is not None and np.isfinite(result.fun):
+            x, fun, nit = result.x, float(result.fun), int(result.nit)
+        else:
+            # Interrupted, or no finite point was ever reached beyond the start.
+            x, fun, nit = accepted["x"], accepted["fun"], len(losses)
+        net.params[...] = x
+        self.n_iter_ = nit
+        self.loss_ = fun if np.isfinite(fun) else self._current_loss(net, X, Y, s, l2)
+        self.loss_curve_ = list(self.loss_curve_) + losses
+        self.best_loss_ = min([self.loss_] + losses)
+        if norms:
+            self.gradient_norms_ = np.vstack([self.gradient_norms_, np.array(norms)])
+        if not np.isfinite(self.loss_):
+            _warn_diverged(self.n_iter_ + 1, self.solver, "lbfgs")
+            return
+        if result is None:
+            return
+        stopped_by_callback = "callback" in str(result.message)
+        if result.status != 0 and not stopped_by_callback:
+            warnings.warn(
+                f"lbfgs failed to converge after {self.n_iter_} iterations "
+                f"(status={result.status}): {result.message}. Increase max_iter "
+                "or max_fun, or scale the data.",
+                ConvergenceWarning,
+                stacklevel=_user_stacklevel(),
+            )

@@ -1,0 +1,410 @@
+"""Mini-batch training with SGD or Adam, and early stopping.
+
+The epoch loop shuffles the training rows, runs one forward/backward pass and
+one optimizer step per mini-batch, records the loss and gradient norms, and
+applies the learning-rate schedule and the stopping rules.  What happens when
+training diverges or is interrupted is decided in :mod:`skbpnet._safeguards`.
+"""
+
+import time
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import gen_batches
+
+from ._batches import _batch_size, _Batches, _normalised_weights
+from ._optimizers import SGD, Adam
+from ._safeguards import (
+    _Checkpoints,
+    _quiet_overflow,
+    _user_stacklevel,
+    _warn_diverged,
+    _warn_if_blown_up,
+    _warn_interrupted,
+)
+
+#: Rows per chunk when scoring a validation set by index (bounds memory).
+_CHUNK = 2048
+
+
+class _StochasticTraining:
+    """The SGD/Adam training loop of :class:`~skbpnet._base.BaseBP`.
+
+    A mixin: it reads the estimator's hyperparameters and writes its fitted
+    history.  Subclasses provide ``_validation_score`` (and, for classifiers,
+    ``_stratify`` and ``_label_name``).
+    """
+
+    def _make_optimizer(self, net):
+        if self.solver == "sgd":
+            return SGD(
+                net.n_params,
+                net.dtype,
+                self.learning_rate_init,
+                self.momentum,
+                self.nesterovs_momentum,
+            )
+        return Adam(
+            net.n_params,
+            net.dtype,
+            self.learning_rate_init,
+            self.beta_1,
+            self.beta_2,
+            self.epsilon,
+        )
+
+    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, tasks):
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        early_stopping = self.early_stopping and not incremental
+        self._best_weights = None
+        if early_stopping and np.isfinite(self.best_validation_score_):
+            # A warm start begins at the last fit's best validation weights:
+            # they stay the model unless an epoch of this fit scores higher,
+            # and the count of epochs without improvement starts over.
+            self._best_weights = net.get_weights()
+            self._no_improvement_count = 0
+        optimizer = getattr(self, "_optimizer", None)
+        if (
+            optimizer is None
+            or not incremental
+            or optimizer.velocity_size() != net.n_params
+            or not optimizer.matches(self)
+        ):
+            optimizer = self._optimizer = _OptimizerState(
+                self._make_optimizer(net), self.learning_rate_init
+            )
+        else:
+            optimizer.follow(self)
+        rng = self._random_state
+
+        n = X.shape[0]
+        # Row indices in int32 when they fit: half the memory, same shuffles.
+        index_dtype = np.int32 if n < 2**31 else np.intp
+        if early_stopping:
+            train_idx, val_idx = self._split_validation(Y, rng)
+            order = train_idx.astype(index_dtype)
+        else:
+            val_idx = None
+            order = np.arange(n, dtype=index_dtype)
+        n_train = order.shape[0]
+        sw_train = sample_weight
+        if sample_weight is not None and val_idx is not None:
+            sw_train = sample_weight[order]
+            for part, weight in (
+                ("validation", sample_weight[val_idx].sum()),
+                ("training", sw_train.sum()),
+            ):
+                if not weight > 0:
+                    raise ValueError(
+                        f"early_stopping=True: every sample of the {part} split "
+                        f"(validation_fraction={self.validation_fraction}) has "
+                        "zero sample_weight, so it cannot be used. Give more "
+                        "samples a positive weight or change validation_fraction."
+                    )
+        total = float(n_train if sw_train is None else sw_train.sum())
+        l2 = float(self.alpha) / total
+        batch_size = _batch_size(self.batch_size, n_train)
+        dropout_rng = rng if any(self._config["dropout"]) else None
+        batches = _Batches(X, Y, sample_weight, batch_size)
+        norm_rows = [self.gradient_norms_]
+        start_time = time.time()
+        max_epochs = 1 if incremental else self.max_iter
+        # Without shuffling or a held-out split the batches are plain slices,
+        # which are views: X is never gathered or copied.
+        contiguous = not self.shuffle and val_idx is None
+        # The L2 term is added before the optimizer's step, which is the only
+        # other user of its scratch vector: share it instead of another copy
+        # of the weights' size.
+        scratch = optimizer.optimizer._scratch
+        if scratch.dtype == net.dtype:
+            net.l2_scratch = scratch[: net.n_weights]
+
+        checkpoints = _Checkpoints(net.params)
+        interrupted = diverged = False
+        # The loss training starts from (penalty included, as in loss_): the
+        # first batch's loss before any update, plus the initial penalty.
+        start_loss, start_penalty = None, l2 * net.penalty()
+        try:
+            self.n_iter_ = 0
+            for _ in range(max_epochs):
+                task = tasks.begin_epoch()
+                if self.shuffle:
+                    rng.shuffle(order)
+                with _quiet_overflow():
+                    accumulated, norms, first_loss = self._run_epoch(
+                        net, optimizer, batches, order, contiguous, l2, dropout_rng
+                    )
+                    loss = accumulated / total + l2 * net.penalty()
+                if start_loss is None and first_loss is not None:
+                    start_loss = first_loss + start_penalty
+                if not (np.isfinite(loss) and np.isfinite(net.params.sum())):
+                    diverged = True
+                    break
+                self.n_iter_ += 1
+                checkpoints.epoch_done(net.params)
+                self.t_ += n_train
+                optimizer.epoch += 1
+                self.loss_ = loss
+                self.loss_curve_.append(loss)
+                norm_rows.append(norms[None, :])
+                if early_stopping:
+                    # Finite but huge weights (a network about to diverge)
+                    # may overflow in the score: that epoch then scores NaN
+                    # or -inf, which counts as no improvement.
+                    with _quiet_overflow():
+                        score = self._score_indices(net, X, Y, sample_weight, val_idx)
+                    self.validation_scores_.append(score)
+                self._update_no_improvement(net, early_stopping)
+                if self.verbose:
+                    self._print_progress(start_time, early_stopping)
+                stop = self._schedule(optimizer)
+                if tasks.end_epoch(task, lambda: self._reconstruction(net)) or stop:
+                    break
+            else:
+                if not incremental:
+                    warnings.warn(
+                        f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                        stacklevel=_user_stacklevel(),
+                    )
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            self.gradient_norms_ = np.vstack(norm_rows)
+        restore_best = early_stopping and self._best_weights is not None
+        if restore_best:
+            net.set_weights(*self._best_weights)
+            kept = "validation"
+        elif diverged or interrupted:
+            kept = checkpoints.restore(net, X, check_outputs=diverged)
+            if kept == "start":
+                # loss_ described the last finite epoch's weights.
+                del self.loss_
+        self._best_weights = None
+        if diverged:
+            # The diverging steps left inf/NaN in the momentum or moments; a
+            # later partial_fit reusing them would diverge at once.
+            optimizer.optimizer.reset()
+            _warn_diverged(self.n_iter_ + 1, self.solver, kept)
+        elif interrupted:
+            _warn_interrupted(kept, self.n_iter_)
+        elif not restore_best and start_loss is not None:
+            # (With early stopping the model is the best validation epoch's,
+            # whatever the last epochs did.)
+            s_all, _ = _normalised_weights(sample_weight, n, X.dtype)
+            reference = net.loss.constant_loss(Y, s_all)
+            _warn_if_blown_up(self.loss_, reference, start_loss, self.solver)
+        if not hasattr(self, "loss_"):
+            # Kept the weights the call started from (diverged or interrupted
+            # in the first epoch, or the fallback above): report their loss.
+            s_all, total_all = _normalised_weights(sample_weight, n, X.dtype)
+            self.loss_ = self._current_loss(
+                net, X, Y, s_all, float(self.alpha) / total_all
+            )
+
+    def _run_epoch(self, net, optimizer, batches, order, contiguous, l2, dropout_rng):
+        """One pass over the training rows.
+
+        Returns the weighted sum of the batch losses, the mean gradient norms
+        and the first batch's loss (computed before any update of the epoch).
+        """
+        accumulated = 0.0
+        first_loss = None
+        norms = np.zeros(len(net.coefs))
+        batch_norms = np.empty(len(net.coefs))
+        n_batches = 0
+        for batch in gen_batches(order.shape[0], batches.batch_size):
+            if not contiguous:
+                batch = order[batch]
+                # Rows in ascending order make the gather read memory forward
+                # (about twice as fast); a batch's gradient is a sum over its
+                # rows, so their order within the batch does not matter.
+                batch.sort()
+            X_b, Y_b, s, weight = batches(batch)
+            if weight == 0:
+                continue  # rows of zero weight carry no information
+            batch_loss = net.loss_grad(X_b, Y_b, s, l2, rng=dropout_rng)
+            if first_loss is None:
+                first_loss = batch_loss
+            norms += net.gradient_norms(out=batch_norms)
+            optimizer.step(net.params, net.grad)
+            accumulated += batch_loss * weight
+            n_batches += 1
+        return accumulated, norms / max(n_batches, 1), first_loss
+
+    def _split_validation(self, Y, rng):
+        n = Y.shape[0]
+        n_val = int(np.ceil(self.validation_fraction * n))
+        if n_val < 2 or n - n_val < 1:
+            raise ValueError(
+                f"early_stopping=True holds out validation_fraction="
+                f"{self.validation_fraction} of the {n} samples ({n_val}), but "
+                "needs at least 2 for validation and 1 for training. Increase "
+                "validation_fraction or give more data."
+            )
+        stratify = self._stratify(Y)
+        if stratify is not None:
+            codes, counts = np.unique(stratify, return_counts=True)
+            if counts.min() < 2:
+                # train_test_split would name the class by its internal code.
+                rare = [self._label_name(c) for c in codes[counts < 2]]
+                raise ValueError(
+                    f"early_stopping=True holds out a stratified validation set, "
+                    f"which needs at least 2 samples of every class; class(es) "
+                    f"{rare} have 1. Give more data or set early_stopping=False."
+                )
+        train_idx, val_idx = train_test_split(
+            np.arange(n),
+            test_size=self.validation_fraction,
+            random_state=rng,
+            stratify=stratify,
+        )
+        if val_idx.shape[0] < 2:
+            raise ValueError(
+                f"The validation set has {val_idx.shape[0]} sample(s): increase "
+                "validation_fraction or give more data for early_stopping."
+            )
+        return train_idx, val_idx
+
+    def _stratify(self, Y):
+        return None
+
+    def _label_name(self, code):
+        """The user's label for a stratification code (classifiers only)."""
+        return code
+
+    def _score_indices(self, net, X, Y, sample_weight, idx):
+        """Validation score on rows ``idx``, predicted chunk by chunk."""
+        outputs = [
+            net.predict(X[idx[chunk]]) for chunk in gen_batches(idx.shape[0], _CHUNK)
+        ]
+        Y_pred = np.vstack(outputs)
+        sw = None if sample_weight is None else sample_weight[idx]
+        return float(self._validation_score(Y[idx], Y_pred, sw))
+
+    def _update_no_improvement(self, net, early_stopping):
+        if early_stopping:
+            score = self.validation_scores_[-1]
+            # Written so that a NaN score counts as no improvement.
+            if not score >= self.best_validation_score_ + self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if score > self.best_validation_score_:
+                self.best_validation_score_ = score
+                self._best_weights = net.get_weights()
+        else:
+            loss = self.loss_curve_[-1]
+            if loss > self.best_loss_ - self.tol:
+                self._no_improvement_count += 1
+            else:
+                self._no_improvement_count = 0
+            if loss < self.best_loss_:
+                self.best_loss_ = loss
+
+    def _schedule(self, optimizer):
+        """Update the learning rate after an epoch; return True to stop."""
+        opt = optimizer.optimizer
+        if self.learning_rate == "exponential":
+            opt.learning_rate = (
+                self.learning_rate_init * self.decay_rate**optimizer.epoch
+            )
+        elif self.solver == "sgd" and self.learning_rate == "invscaling":
+            opt.learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
+        if self._no_improvement_count <= self.n_iter_no_change:
+            return False
+        if (
+            self.solver == "sgd"
+            and self.learning_rate == "adaptive"
+            and opt.learning_rate > 1e-6
+        ):
+            opt.learning_rate /= 5.0
+            self._no_improvement_count = 0
+            if self.verbose:
+                print(f"Setting learning rate to {opt.learning_rate:f}")
+            return False
+        if self.verbose:
+            what = "Validation score" if self.early_stopping else "Training loss"
+            print(
+                f"{what} did not improve more than tol={self.tol} for "
+                f"{self.n_iter_no_change} consecutive epochs. Stopping."
+            )
+        return True
+
+    def _print_progress(self, start_time, early_stopping):
+        line = f"Epoch {self.n_iter_}, loss = {self.loss_:.8f}"
+        if early_stopping:
+            line += f", validation score = {self.validation_scores_[-1]:.6f}"
+        line += f", elapsed = {time.time() - start_time:.2f}s"
+        print(line)
+
+
+class _OptimizerState:
+    """An optimizer with the epoch counter the learning-rate schedule needs.
+
+    ``learning_rate_init`` is the estimator's value when the optimizer was
+    made: ``partial_fit`` keeps the optimizer (its momentum or moments) from
+    call to call, and :meth:`follow` applies a ``learning_rate_init`` changed
+    by ``set_params`` since, without undoing what a schedule did otherwise.
+    """
+
+    def __init__(self, optimizer, learning_rate_init=None):
+        self.optimizer = optimizer
+        self.epoch = 0
+        if learning_rate_init is None:
+            learning_rate_init = optimizer.learning_rate
+        self.learning_rate_init = float(learning_rate_init)
+
+    def matches(self, est):
+        """Whether the optimizer is of the kind ``est``'s parameters ask for."""
+        opt = self.optimizer
+        if est.solver == "sgd":
+            return isinstance(opt, SGD) and opt.nesterov == bool(est.nesterovs_momentum)
+        return isinstance(opt, Adam)
+
+    def follow(self, est):
+        """Take ``est``'s current hyperparameters, keeping the state."""
+        opt = self.optimizer
+        if float(est.learning_rate_init) != self.learning_rate_init:
+            self.learning_rate_init = float(est.learning_rate_init)
+            opt.learning_rate = self.learning_rate_init
+        if isinstance(opt, SGD):
+            opt.momentum = float(est.momentum)
+        else:
+            opt.beta_1, opt.beta_2 = float(est.beta_1), float(est.beta_2)
+            opt.epsilon = float(est.epsilon)
+
+    def step(self, params, grad):
+        self.optimizer.step(params, grad)
+
+    def to_dict(self):
+        """Plain-data state (builtins and arrays): what skops trusts."""
+        opt = self.optimizer
+        state = {k: v for k, v in vars(opt).items() if not k.startswith("_")}
+        return {
+            "kind": type(opt).__name__,
+            "epoch": self.epoch,
+            "learning_rate_init": self.learning_rate_init,
+            "state": state,
+        }
+
+    @classmethod
+    def from_dict(cls, data):
+        kind = {"SGD": SGD, "Adam": Adam}[data["kind"]]
+        opt = kind.__new__(kind)
+        vars(opt).update(data["state"])
+        ref = opt.velocity if kind is SGD else opt.m
+        opt._scratch = np.empty_like(ref)
+        if kind is SGD:
+            opt._scratch2 = np.empty_like(ref) if opt.nesterov else None
+        out = cls(opt, data.get("learning_rate_init"))
+        out.epoch = data["epoch"]
+        return out
+
+    def velocity_size(self):
+        opt = self.optimizer
+        return (opt.velocity if isinstance(opt, SGD) else opt.m).shape[0]
