@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 from ._base import BaseBP, _stochastic_only
 from ._docstrings import ATTRIBUTES, PARAMETERS
 from ._losses import LOSSES
+from ._params import InvalidParameterError
 from ._targets import OneHotRows
 
 
@@ -187,7 +188,20 @@ class BPClassifier(ClassifierMixin, BaseBP):
                 f"{len(self.classes_)})."
             )
         if target_type != "multilabel-indicator":
-            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            present = np.unique(y)
+            unseen = np.setdiff1d(present, self.classes_)
+            if not fresh and not incremental and (
+                unseen.size or present.size < len(self.classes_)
+            ):
+                # fit (warm start) sets the model's classes from y, as in
+                # scikit-learn: a y with other classes is a mistake there,
+                # while partial_fit batches may lack some classes.
+                raise ValueError(
+                    "warm_start=True: y has to contain the same classes as on the "
+                    f"previous fit, {self.classes_.tolist()}; it has "
+                    f"{present.tolist()}. Refit with warm_start=False, or use "
+                    "partial_fit to train on batches without some classes."
+                )
             if unseen.size:
                 raise ValueError(
                     f"y contains labels {unseen.tolist()} not in classes_ "
@@ -230,7 +244,7 @@ class BPClassifier(ClassifierMixin, BaseBP):
         if cw is None:
             return sample_weight
         if not (isinstance(cw, dict) or (isinstance(cw, str) and cw == "balanced")):
-            raise ValueError(
+            raise InvalidParameterError(
                 f"class_weight must be None, 'balanced' or a dict label -> weight; "
                 f"got {cw!r}."
             )
@@ -239,7 +253,7 @@ class BPClassifier(ClassifierMixin, BaseBP):
                 if isinstance(weight, (bool, np.bool_)) or not isinstance(
                     weight, numbers.Real
                 ):
-                    raise ValueError(
+                    raise InvalidParameterError(
                         f"class_weight values must be real numbers; got {weight!r} "
                         f"for class {label!r}."
                     )

@@ -72,7 +72,9 @@ default='constant'
     tol : float, default=1e-4
         Improvement threshold for sgd/adam (see ``n_iter_no_change``). With
         lbfgs it bounds both the projected gradient and the relative decrease
-        of the loss (scipy's ``gtol`` and ``ftol``).
+        of the loss (scipy's ``gtol``, and its ``ftol`` when ``tol`` is below
+        scipy's default ``ftol`` of about 2.2e-9), so a tiny ``tol`` converges
+        tightly.
 
     verbose : bool, default=False
         Print one line per epoch: epoch, loss, validation score, elapsed time.
@@ -100,12 +102,14 @@ default='constant'
         'lbfgs' ignores it (and then leaves ``validation_scores_`` and
         ``best_validation_score_`` at None), as in scikit-learn.
 
-    validation_fraction : float, default=0.1
-        Share of the training data held out for early stopping.
+    validation_fraction : float in [0, 1), default=0.1
+        Share of the training data held out for early stopping (unused
+        without it).
 
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or inf, default=10
         Training stops after more than this many consecutive epochs without an
-        improvement of at least ``tol`` (as in scikit-learn).
+        improvement of at least ``tol`` (as in scikit-learn). ``np.inf`` never
+        stops early: training runs ``max_iter`` epochs.
 
     beta_1 : float, default=0.9
         Adam's decay of the first moment estimate, in [0, 1).

@@ -3,7 +3,11 @@
 The network's flat parameter vector is the optimisation variable and
 :meth:`~skbpnet._network.Network.loss_grad` supplies the regularised loss and
 its gradient in one pass.  ``tol`` is both SciPy's ``gtol`` and its ``ftol``,
-so a tiny ``tol`` really converges tightly.
+so a tiny ``tol`` really converges tightly.  A large ``tol`` does not loosen
+the relative-decrease test beyond SciPy's default (``ftol`` is the smaller of
+the two): with ``ftol = tol = 1e-2``, L-BFGS would stop after a first short
+step that lowered the loss by less than 1 %, with the network barely trained
+and no warning, where scikit-learn's MLP (``gtol = tol`` only) trains on.
 """
 
 import time
@@ -21,6 +25,10 @@ from ._safeguards import (
     _warn_interrupted,
 )
 from ._threads import single_threaded_foreign_blas
+
+#: SciPy's default ``ftol`` for L-BFGS-B (``factr = 1e7`` times the machine
+#: epsilon), the relative loss decrease below which it stops.
+_SCIPY_FTOL = 1e7 * np.finfo(np.float64).eps
 
 
 class _LbfgsTraining:
@@ -84,7 +92,7 @@ class _LbfgsTraining:
                         "maxiter": self.max_iter,
                         "maxfun": self.max_fun,
                         "gtol": self.tol,
-                        "ftol": self.tol,
+                        "ftol": min(self.tol, _SCIPY_FTOL),
                     },
                 )
         except KeyboardInterrupt:

@@ -10,9 +10,9 @@ the output delta is simply
 
     \\delta^{(L)} = s \\odot (g^{-1}(Z) - Y),
 
-where ``s`` holds the per-sample weights normalised to sum to one (the squared
-error divides by the number of outputs as well, because scikit-learn's squared
-error averages over them).
+where ``s`` holds the per-sample weights normalised to sum to one.  Every
+loss is a weighted mean over samples of a per-sample loss summed over the
+outputs, which is what scikit-learn's MLP minimises for all of its losses.
 
 This module imports NumPy and SciPy only.
 """
@@ -93,8 +93,6 @@ class _Loss:
 
     name = None
     out_activation = None
-    #: Extra factor on the output delta (1 / n_outputs for the squared error).
-    averages_outputs = False
 
     def inverse_link(self, Z):
         raise NotImplementedError
@@ -134,8 +132,6 @@ class _Loss:
         np.copyto(delta, Z)
         self.inverse_link(delta)
         delta -= Y
-        if self.averages_outputs:
-            delta /= Z.shape[1]
         _scale_rows(delta, s)
         return loss
 
@@ -211,23 +207,30 @@ class SoftmaxCrossEntropy(_Loss):
 
 
 class SquaredError(_Loss):
-    """Half the squared residual, averaged over the outputs (as scikit-learn)."""
+    """Half the squared residual, summed over the outputs.
+
+    With one output this is scikit-learn's squared error exactly.  With
+    ``k`` outputs it is the objective scikit-learn's ``MLPRegressor`` descends
+    (its gradient sums over the outputs) and Ridge's, so
+    ``BPRegressor(alpha=a)`` without hidden layers is ``Ridge(alpha=a)`` for
+    any ``k``.  (``MLPRegressor`` *reports* a ``loss_`` averaged over the
+    outputs, ``k`` times smaller than the objective it trains on.)
+    """
 
     name = "squared_error"
     out_activation = "identity"
-    averages_outputs = True
 
     def inverse_link(self, Z):
         return Z
 
     def per_sample(self, Z, Y):
         R = Z - Y
-        return 0.5 * np.einsum("ij,ij->i", R, R) / Z.shape[1]
+        return 0.5 * np.einsum("ij,ij->i", R, R)
 
     def constant_loss(self, Y, s):
-        # The best constant, the weighted mean: half the variance per output.
+        # The best constant, the weighted mean: half the variances, summed.
         R = Y - _weighted_mean(Y, s)
-        return 0.5 * float(_weighted_mean(R * R, s).mean())
+        return 0.5 * float(_weighted_mean(R * R, s).sum())
 
 
 class PoissonLoss(_Loss):

@@ -1,15 +1,28 @@
 """Validation of constructor parameters, run at the start of ``fit``.
 
-Each check raises a ``ValueError`` (wrong value) or ``TypeError`` (wrong type)
-whose message names the parameter, what it got, and what it accepts.  The
-result is a small dict of normalised settings (tuples of layer sizes,
+Each check raises an :class:`InvalidParameterError` whose message names the
+parameter, what it got, and what it accepts.  Like scikit-learn's error of the
+same name (which it subclasses), it is both a ``ValueError`` and a
+``TypeError``, so code written for ``MLPClassifier`` catches it either way.
+The result is a small dict of normalised settings (tuples of layer sizes,
 per-layer activations and dropout rates) that the training code uses instead
 of re-reading the raw parameters.
 """
 
+import math
 import numbers
 
 import numpy as np
+
+try:  # the class scikit-learn's own parameter validation raises
+    from sklearn.utils._param_validation import (
+        InvalidParameterError as _SklearnInvalidParameterError,
+    )
+except ImportError:  # pragma: no cover - it moved in some scikit-learn release
+
+    class _SklearnInvalidParameterError(ValueError, TypeError):
+        pass
+
 
 from ._activations import ACTIVATION_NAMES, canonical_activation
 from ._initializers import INITIALIZERS
@@ -18,6 +31,15 @@ SOLVERS = ("sgd", "adam", "lbfgs")
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 LEARNING_RATES = ("constant", "invscaling", "adaptive", "exponential")
 INIT_NAMES = ("auto",) + tuple(INITIALIZERS)
+
+
+class InvalidParameterError(_SklearnInvalidParameterError):
+    """A constructor parameter has a wrong type or value.
+
+    A ``ValueError`` and a ``TypeError`` at once, as scikit-learn's
+    ``InvalidParameterError`` (its base class), so ``except ValueError`` and
+    ``except TypeError`` both catch it.
+    """
 
 
 def _is_int(value):
@@ -31,12 +53,14 @@ def _is_real(value):
 def check_int(name, value, low):
     """Check that ``value`` is an integer ``>= low``."""
     if not _is_int(value):
-        raise TypeError(
+        raise InvalidParameterError(
             f"{name} must be an integer >= {low}; got {value!r} of type "
             f"{type(value).__name__}."
         )
     if value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
+        raise InvalidParameterError(
+            f"{name} must be an integer >= {low}; got {value!r}."
+        )
     return int(value)
 
 
@@ -53,7 +77,7 @@ def check_real(name, value, low=None, high=None, closed="both"):
     interval = f"{'(-inf' if low is None else left + str(low)}, "
     interval += f"{'inf)' if high is None else str(high) + right}"
     if not _is_real(value):
-        raise TypeError(
+        raise InvalidParameterError(
             f"{name} must be a real number in {interval}; got {value!r} of type "
             f"{type(value).__name__}."
         )
@@ -63,14 +87,16 @@ def check_real(name, value, low=None, high=None, closed="both"):
     if high is not None:
         ok &= value <= high if right == "]" else value < high
     if not ok:
-        raise ValueError(f"{name} must be a real number in {interval}; got {value!r}.")
+        raise InvalidParameterError(
+            f"{name} must be a real number in {interval}; got {value!r}."
+        )
     return float(value)
 
 
 def check_option(name, value, options):
     """Check that ``value`` is one of the strings in ``options``."""
     if not isinstance(value, str) or value not in options:
-        raise ValueError(
+        raise InvalidParameterError(
             f"{name} must be one of {', '.join(map(repr, options))}; got {value!r}."
         )
     return value
@@ -78,7 +104,7 @@ def check_option(name, value, options):
 
 def check_bool(name, value):
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False; got {value!r}.")
+        raise InvalidParameterError(f"{name} must be True or False; got {value!r}.")
     return bool(value)
 
 
@@ -86,7 +112,7 @@ def _per_layer(name, value, n_hidden):
     """Return ``value`` as a list with one entry per hidden layer."""
     if isinstance(value, (list, tuple)):
         if len(value) != n_hidden:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"{name} has {len(value)} entries but hidden_layer_sizes has "
                 f"{n_hidden} hidden layers; give one entry per hidden layer or a "
                 "single value for all."
@@ -101,12 +127,12 @@ def check_random_state(value):
         return
     accepts = "None, an int in [0, 2**32 - 1] or a numpy.random.RandomState"
     if not _is_int(value):
-        raise TypeError(
+        raise InvalidParameterError(
             f"random_state must be {accepts}; got {value!r} of type "
             f"{type(value).__name__}."
         )
     if not 0 <= value < 2**32:
-        raise ValueError(f"random_state must be {accepts}; got {value!r}.")
+        raise InvalidParameterError(f"random_state must be {accepts}; got {value!r}.")
 
 
 def check_hidden_layer_sizes(value):
@@ -115,13 +141,13 @@ def check_hidden_layer_sizes(value):
     try:
         sizes = tuple(value)
     except TypeError:
-        raise TypeError(
+        raise InvalidParameterError(
             "hidden_layer_sizes must be an int or a sequence of positive ints; "
             f"got {value!r}."
         ) from None
     for size in sizes:
         if not _is_int(size) or size < 1:
-            raise ValueError(
+            raise InvalidParameterError(
                 "hidden_layer_sizes must contain positive integers only; got "
                 f"{value!r}."
             )
@@ -155,7 +181,7 @@ def validate_params(est):
     check_real("alpha", est.alpha, 0)
     if not (isinstance(est.batch_size, str) and est.batch_size == "auto"):
         if not _is_int(est.batch_size):
-            raise TypeError(
+            raise InvalidParameterError(
                 "batch_size must be 'auto' or a positive integer; got "
                 f"{est.batch_size!r}."
             )
@@ -168,14 +194,22 @@ def validate_params(est):
     check_bool("shuffle", est.shuffle)
     check_random_state(est.random_state)
     check_real("tol", est.tol, 0)
-    if not isinstance(est.verbose, (bool, numbers.Integral)):
-        raise TypeError(f"verbose must be a bool or an int; got {est.verbose!r}.")
+    if not isinstance(est.verbose, (bool, np.bool_, numbers.Integral)) or (
+        est.verbose < 0
+    ):
+        raise InvalidParameterError(
+            f"verbose must be a bool or an int >= 0; got {est.verbose!r}."
+        )
     check_bool("warm_start", est.warm_start)
     check_real("momentum", est.momentum, 0, 1)
     check_bool("nesterovs_momentum", est.nesterovs_momentum)
     check_bool("early_stopping", est.early_stopping)
-    check_real("validation_fraction", est.validation_fraction, 0, 1, closed="neither")
-    check_int("n_iter_no_change", est.n_iter_no_change, 1)
+    # 0 is allowed without early stopping, as in scikit-learn; with it, the
+    # split itself explains that the validation set would be empty.
+    check_real("validation_fraction", est.validation_fraction, 0, 1, closed="left")
+    if not (_is_real(est.n_iter_no_change) and est.n_iter_no_change == math.inf):
+        # math.inf (as in scikit-learn): never stop for lack of improvement.
+        check_int("n_iter_no_change", est.n_iter_no_change, 1)
     check_real("beta_1", est.beta_1, 0, 1, closed="left")
     check_real("beta_2", est.beta_2, 0, 1, closed="left")
     check_real("epsilon", est.epsilon, 0, closed="neither")
@@ -189,7 +223,7 @@ def validate_params(est):
     ]
     dropout = _per_layer("dropout", rates if per_layer else rates[0], n_hidden)
     if solver == "lbfgs" and any(rates):
-        raise ValueError(
+        raise InvalidParameterError(
             "dropout must be 0 with solver='lbfgs': L-BFGS needs a deterministic "
             "objective. Use solver='adam' or 'sgd' for dropout."
         )

@@ -262,7 +262,7 @@ class GradientNormDisplay:
     >>> from skbpnet import BPClassifier, GradientNormDisplay
     >>> X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
     >>> clf = BPClassifier(hidden_layer_sizes=(8, 8), activation="sigmoid",
-    ...                    solver="lbfgs", random_state=0).fit(X, y)
+    ...                    solver="lbfgs", max_iter=1000, random_state=0).fit(X, y)
     >>> display = GradientNormDisplay.from_estimator(clf)
     >>> [line.get_label() for line in display.lines_]
     ['layer 1 → 2', 'layer 2 → 3', 'layer 3 → 4']

@@ -20,18 +20,21 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
     A feed-forward network trained by backpropagation with a linear output
     layer and the squared error, or an exponential output (log link) with the
     half Poisson deviance. With ``hidden_layer_sizes=()``, ``solver='lbfgs'`` and
-    the squared error it is exactly ridge regression with ``alpha`` (for ``k``
-    target columns, ``Ridge(alpha=k * alpha)``, since the squared error is
-    averaged over the columns); use a small ``tol`` to reach its minimum.
+    the squared error it is exactly ridge regression, ``Ridge(alpha=alpha)``,
+    for any number of target columns; use a small ``tol`` to reach its
+    minimum.
 
     Parameters
     ----------
 {PARAMETERS}
 
     loss : {{'squared_error', 'poisson'}}, default='squared_error'
-        'squared_error' is half the mean squared residual (averaged over the
-        outputs too, as in scikit-learn); 'poisson' half the Poisson deviance with
-        a log link, for non-negative targets such as counts.
+        'squared_error' is half the squared residual, averaged over the
+        samples and summed over the outputs (with several outputs, the
+        objective scikit-learn's MLPRegressor trains on; it reports a
+        ``loss_`` averaged over the outputs as well). 'poisson' is half the
+        Poisson deviance with a log link, for non-negative targets such as
+        counts, also summed over the outputs.
 
     Attributes
     ----------

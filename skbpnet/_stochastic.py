@@ -336,7 +336,9 @@ class _StochasticTraining:
         return True
 
     def _print_progress(self, start_time, early_stopping):
-        line = f"Epoch {self.n_iter_}, loss = {self.loss_:.8f}"
+        # "Iteration" as scikit-learn's MLP prints it (an iteration is an
+        # epoch there too), so logs parse the same way.
+        line = f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}"
         if early_stopping:
             line += f", validation score = {self.validation_scores_[-1]:.6f}"
         line += f", elapsed = {time.time() - start_time:.2f}s"

@@ -196,6 +196,30 @@ def test_learning_rate_schedules(moons):
     assert adaptive._optimizer.optimizer.learning_rate <= 1e-6
 
 
+def test_warm_start_refit_needs_the_same_classes():
+    # As in scikit-learn: fit sets classes_ from y, so a warm start on y with
+    # fewer (or other) classes is refused and leaves the model as it was.
+    X = np.random.RandomState(0).normal(size=(60, 3))
+    y = np.arange(60) % 3
+    clf = BPClassifier(
+        hidden_layer_sizes=(4,), solver="lbfgs", warm_start=True, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    coefs = [W.copy() for W in clf.coefs_]
+    for other in (y % 2, np.where(y == 2, 5, y)):
+        with pytest.raises(ValueError, match=r"warm_start=True.*same classes"):
+            clf.fit(X, other)
+        assert_array_equal(clf.classes_, [0, 1, 2])
+        for W, W0 in zip(clf.coefs_, coefs):
+            assert_array_equal(W, W0)
+    # partial_fit batches may lack classes.
+    sgd = BPClassifier(hidden_layer_sizes=(4,), random_state=0)
+    sgd.partial_fit(X, y, classes=[0, 1, 2]).partial_fit(X[y < 2], y[y < 2])
+    assert_array_equal(sgd.classes_, [0, 1, 2])
+
+
 def test_warm_start_continues(moons):
     X, y = moons
     with warnings.catch_warnings():

@@ -40,21 +40,21 @@ def test_no_hidden_layer_is_ridge(alpha):
 
 
 @pytest.mark.parametrize("n_targets", [2, 3])
-def test_no_hidden_layer_multi_output_is_ridge_with_alpha_over_k(n_targets):
-    # The squared error is averaged over the k columns (as in MLPRegressor),
-    # Ridge's is summed: Ridge(alpha=a) is BPRegressor(alpha=a / k).
+def test_no_hidden_layer_multi_output_is_ridge_with_the_same_alpha(n_targets):
+    # The squared error is summed over the k columns, as in Ridge (and in the
+    # gradient of MLPRegressor): Ridge(alpha=a) is BPRegressor(alpha=a).
     X, y = make_regression(
         n_samples=80, n_features=6, n_targets=n_targets, noise=5.0, random_state=0
     )
     ridge = Ridge(alpha=3.0).fit(X, y)
-    bp = BPRegressor(hidden_layer_sizes=(), alpha=3.0 / n_targets, **TIGHT).fit(X, y)
+    bp = BPRegressor(hidden_layer_sizes=(), alpha=3.0, **TIGHT).fit(X, y)
     assert_allclose(bp.coefs_[0].T, ridge.coef_, rtol=1e-6, atol=1e-6)
     assert_allclose(bp.intercepts_[0], ridge.intercept_, rtol=1e-6, atol=1e-6)
 
 
 def test_default_tol_stops_lbfgs_short_of_the_ridge_minimum():
-    # What the docs warn about: tol is also L-BFGS's ftol, so the equivalence
-    # needs a small tol; the default stops measurably early.
+    # What the docs warn about: the default tol (L-BFGS's gtol) stops
+    # measurably early, so the equivalence needs a small tol.
     X, y = make_regression(n_samples=80, n_features=6, noise=5.0, random_state=0)
     ridge = Ridge(alpha=1.0).fit(X, y)
     loose = BPRegressor(

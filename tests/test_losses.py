@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from sklearn.metrics import log_loss, mean_poisson_deviance
+from sklearn.metrics import log_loss, mean_poisson_deviance, mean_squared_error
 
 from skbpnet._losses import LOSSES
 
@@ -68,7 +68,14 @@ def test_values_match_scikit_learn_metrics():
 
     R = rng.normal(size=(20, 4))
     se = LOSSES["squared_error"].value_and_delta(R, np.zeros_like(R), 1 / 20, delta)
-    assert se == pytest.approx(0.5 * np.mean(R**2))
+    # Half the squared residual summed over the outputs, averaged over the
+    # samples: what MLPRegressor descends (and Ridge minimises per column).
+    assert se == pytest.approx(0.5 * np.mean(np.sum(R**2, axis=1)))
+    se1 = LOSSES["squared_error"].value_and_delta(
+        R[:, :1], np.zeros_like(R[:, :1]), 1 / 20, delta[:, :1]
+    )
+    # With one output it is half scikit-learn's mean squared error.
+    assert se1 == pytest.approx(0.5 * mean_squared_error(np.zeros(20), R[:, 0]))
 
 
 @pytest.mark.parametrize("name", ["binary_log_loss", "softmax_cross_entropy"])

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skbpnet import BPClassifier, BPRegressor
 
@@ -39,7 +41,12 @@ BAD = [
     ("dropout", [0.1, 0.2, 0.3], ValueError),
     ("early_stopping", "no", TypeError),
     ("validation_fraction", 1.0, ValueError),
-    ("validation_fraction", 0.0, ValueError),
+    ("validation_fraction", -0.1, ValueError),
+    ("n_iter_no_change", 2.5, TypeError),
+    ("n_iter_no_change", -np.inf, TypeError),
+    ("verbose", -1, ValueError),
+    ("verbose", "yes", TypeError),
+    ("class_weight", "uniform", ValueError),
     ("n_iter_no_change", 0, ValueError),
     ("beta_1", 1.0, ValueError),
     ("beta_2", -0.1, ValueError),
@@ -61,6 +68,56 @@ def test_bad_parameter_is_named(name, value, error):
     clf = BPClassifier(**params)  # __init__ stores, never validates
     assert clf.get_params()[name] is value
     with pytest.raises(error, match=name):
+        clf.fit(X, y)
+
+
+@pytest.mark.parametrize("name, value, error", BAD)
+def test_bad_parameter_is_both_value_and_type_error(name, value, error):
+    # As scikit-learn's InvalidParameterError (the class raised): code that
+    # catches ValueError, or TypeError, around MLPClassifier keeps working.
+    params = {name: value}
+    if name == "activation" and isinstance(value, list):
+        params["hidden_layer_sizes"] = (4, 4)
+    with pytest.raises(InvalidParameterError, match=name) as info:
+        BPClassifier(**params).fit(X, y)
+    assert isinstance(info.value, ValueError)
+    assert isinstance(info.value, TypeError)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"n_iter_no_change": np.inf},
+        {"validation_fraction": 0.0},
+        {"verbose": np.True_},
+        {"verbose": 0},
+    ],
+)
+def test_values_scikit_learn_accepts_are_accepted(params):
+    clf = BPClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0, **params)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 3
+
+
+def test_n_iter_no_change_inf_never_stops_early():
+    # A constant target: the loss stops improving at once, and tol=1e3 makes
+    # every epoch "no improvement"; with np.inf training still runs max_iter.
+    clf = BPRegressor(
+        hidden_layer_sizes=(3,), max_iter=15, tol=1e3, n_iter_no_change=np.inf
+    )
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, np.ones(20))
+    assert clf.n_iter_ == 15
+    # With 2: the first epoch improves on inf, the next three do not, and
+    # training stops after more than 2 of them.
+    stopping = clf.set_params(n_iter_no_change=2).fit(X, np.ones(20))
+    assert stopping.n_iter_ == 4
+
+
+def test_validation_fraction_zero_with_early_stopping_is_explained():
+    clf = BPClassifier(early_stopping=True, validation_fraction=0.0)
+    with pytest.raises(ValueError, match="validation_fraction"):
         clf.fit(X, y)
 
 

@@ -110,3 +110,57 @@ def test_same_parameters_as_mlpregressor():
     ours = BPRegressor().get_params()
     for name, default in MLPRegressor().get_params().items():
         assert ours[name] == default, name
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "poisson"])
+@pytest.mark.parametrize("alpha", [0.0, 5.0])
+def test_multi_output_step_is_mlpregressors(loss, alpha):
+    # From the same weights, one full-batch SGD step without momentum moves
+    # every weight exactly as MLPRegressor's does: the same data gradient
+    # (summed over the 4 outputs) and the same penalty gradient.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 3))
+    Y = rng.normal(size=(50, 4))
+    if loss == "poisson":
+        Y = rng.poisson(2.0, size=(50, 4)).astype(float)
+    W = [0.3 * rng.normal(size=(3, 5)), 0.3 * rng.normal(size=(5, 4))]
+    b = [0.1 * rng.normal(size=5), 0.1 * rng.normal(size=4)]
+    settings = dict(
+        hidden_layer_sizes=(5,),
+        activation="tanh",
+        solver="sgd",
+        momentum=0.0,
+        alpha=alpha,
+        batch_size=50,
+        shuffle=False,
+        learning_rate_init=0.1,
+        loss=loss,
+    )
+    stepped = []
+    for est in (MLPRegressor(**settings), BPRegressor(**settings)):
+        est.partial_fit(X, Y)  # builds the network; its weights are replaced
+        est.coefs_ = [w.copy() for w in W]
+        est.intercepts_ = [v.copy() for v in b]
+        est.partial_fit(X, Y)
+        stepped.append(est)
+    mlp, bp = stepped
+    for ours, theirs in zip(bp.coefs_ + bp.intercepts_, mlp.coefs_ + mlp.intercepts_):
+        assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+def test_lbfgs_with_a_large_tol_still_trains():
+    # tol is L-BFGS's gtol, and its ftol only once below SciPy's default: with
+    # ftol = tol = 1e-2 the fit stopped after its first, short step (R^2 near
+    # 0, no warning); MLPRegressor trains on, and so does BPRegressor.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 5))
+    Y = X @ rng.normal(size=(5, 3)) + 0.01 * rng.normal(size=(200, 3))
+    reg = BPRegressor(
+        hidden_layer_sizes=(20,),
+        solver="lbfgs",
+        tol=1e-2,
+        max_iter=2000,
+        random_state=1,
+    ).fit(X, Y)
+    assert reg.n_iter_ > 5
+    assert reg.score(X, Y) > 0.99
