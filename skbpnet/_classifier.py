@@ -37,8 +37,9 @@ class BPClassifier(ClassifierMixin, BaseBP):
         weight``, or 'balanced' for ``n_samples / (n_classes * count)``; with
         ``sample_weight``, the counts and ``n_samples`` are sums of sample
         weights (as in scikit-learn), so that an integer weight ``k`` still
-        equals ``k`` copies of the row.
-        Single-label targets only.
+        equals ``k`` copies of the row. A dict's labels must be classes;
+        classes it does not name weigh 1, and a ``partial_fit`` batch need not
+        contain the classes it names. Single-label targets only.
 
     Attributes
     ----------
@@ -265,7 +266,9 @@ class BPClassifier(ClassifierMixin, BaseBP):
                 "does not know the class frequencies. Pass a dict, e.g. from "
                 "sklearn.utils.class_weight.compute_class_weight."
             )
-        if cw == "balanced" and sample_weight is not None:
+        if isinstance(cw, dict):
+            weights = _dict_class_weights(cw, self.classes_, y)
+        elif sample_weight is not None:
             weights = _balanced_weights(y, sample_weight)
         else:
             weights = compute_sample_weight(cw, y)
@@ -418,6 +421,28 @@ def _check_classes(classes):
             "a finite label."
         )
     return classes
+
+
+def _dict_class_weights(class_weight, classes, y):
+    """Per-sample weights from a dict ``label -> weight`` (1 for other classes).
+
+    Looked up in the model's ``classes_``, not in the labels of ``y``: a
+    ``partial_fit`` batch may lack some of the classes the dict names.
+    """
+    index = {label: i for i, label in enumerate(classes.tolist())}
+    unknown = [label for label in class_weight if label not in index]
+    if unknown:
+        raise ValueError(
+            f"class_weight has label(s) {unknown!r} that are not classes; the "
+            f"classes are {classes.tolist()}."
+        )
+    per_class = np.ones(len(classes))
+    for label, weight in class_weight.items():
+        per_class[index[label]] = weight
+    codes = np.searchsorted(classes, y)
+    if not np.array_equal(classes[np.minimum(codes, len(classes) - 1)], y):
+        codes = np.array([index[label] for label in y.tolist()], dtype=np.intp)
+    return per_class[codes]
 
 
 def _balanced_weights(y, sample_weight):

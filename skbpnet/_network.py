@@ -375,13 +375,26 @@ class Network:
             square_sum = _square_sum(g)
             # math.isfinite: a fifth of np.isfinite's cost on a scalar, which
             # counts for small networks (this runs once per batch).
-            if not math.isfinite(square_sum):
-                # float32 squares overflow from gradients of about 1e19 (an
-                # exploding network); float64 is five times slower, so it is
-                # only the fallback.
-                square_sum = np.einsum("i,i->", g, g, dtype=np.float64)
-            out[i] = square_sum / g.shape[0]
-        return np.sqrt(out, out=out)
+            if math.isfinite(square_sum):
+                out[i] = math.sqrt(square_sum / g.shape[0])
+            else:
+                out[i] = _scaled_rms(g)
+        return out
+
+
+def _scaled_rms(g):
+    """Root mean square of ``g`` without overflow in its squares.
+
+    Squares overflow for entries from about 1e19 in float32 and 1e154 in
+    float64 (an exploding network), while the root mean square itself is
+    representable: scaling by the largest entry keeps every square <= 1.
+    Slower, so only the fallback of :meth:`Network.gradient_norms`.
+    """
+    largest = float(np.max(np.abs(g)))
+    if not math.isfinite(largest) or largest == 0.0:
+        return largest  # inf or NaN entries; or all zero
+    scaled = g.astype(np.float64) / largest
+    return largest * math.sqrt(float(scaled @ scaled) / g.shape[0])
 
 
 def _square_sum(g):

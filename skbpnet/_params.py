@@ -171,7 +171,8 @@ def validate_params(est):
         activations.append(
             canonical_activation(check_option("activation", act, ACTIVATION_NAMES))
         )
-    if isinstance(est.activation, str):
+    if not isinstance(est.activation, (list, tuple)):
+        # Checked even without hidden layers, where it is unused.
         check_option("activation", est.activation, ACTIVATION_NAMES)
 
     check_int("maxout_pieces", est.maxout_pieces, 2)

@@ -75,6 +75,11 @@ def _warn_diverged(epoch, solver, kept="last"):
         return
     restored = {
         "before": "the weights from before this call were restored",
+        "before_overflow": (
+            "the weights from before this call were restored, but the "
+            "network's outputs overflow on the training data even with them: "
+            "the inputs are too large for them"
+        ),
         "last": "the weights of the last finite epoch were restored",
         "start": (
             "the weights of the last finite epoch overflow on the training data, "
@@ -90,6 +95,29 @@ def _warn_diverged(epoch, solver, kept="last"):
     warnings.warn(
         f"Training diverged in epoch {epoch}: the loss or the weights became "
         f"non-finite (inf or NaN). Training stopped and {restored}. " + _advice(solver),
+        ConvergenceWarning,
+        stacklevel=_user_stacklevel(),
+    )
+
+
+def _warn_unscored(kept, solver):
+    """Early stopping found no epoch whose validation outputs were finite.
+
+    ``kept`` is what :meth:`_Checkpoints.restore` returned.
+    """
+    restored = {
+        "last": "the weights of the last epoch were kept",
+        "start": "the weights from before this call were restored",
+        "overflow": (
+            "the weights of the last epoch were kept, although the network's "
+            "outputs overflow on the training data with them (and with the "
+            "weights from before this call)"
+        ),
+    }[kept]
+    warnings.warn(
+        "Training diverged: the network's outputs overflowed (inf or NaN) on the "
+        "validation set after every epoch, so early stopping had no best "
+        f"weights to restore; {restored}. " + _advice(solver),
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )
@@ -170,13 +198,16 @@ class _Checkpoints:
     def restore(self, net, X, check_outputs):
         """Put the fallback weights into ``net``; return which ones.
 
-        Returns ``"before"`` (no epoch completed: the start weights),
-        ``"last"``, ``"start"`` (the last finite weights overflow on ``X``) or
+        Returns ``"before"`` (no epoch completed: the start weights;
+        ``"before_overflow"`` when even those overflow on ``X``), ``"last"``,
+        ``"start"`` (the last finite weights overflow on ``X``) or
         ``"overflow"`` (both overflow on ``X``; the last finite weights are
         kept). ``X`` is only read when ``check_outputs`` is true.
         """
         if self.n_epochs == 0:
             net.params[...] = self.start
+            if check_outputs and not _finite_outputs(net, X):
+                return "before_overflow"
             return "before"
         net.params[...] = self.last
         if not check_outputs or _finite_outputs(net, X):

@@ -23,6 +23,7 @@ from ._safeguards import (
     _warn_diverged,
     _warn_if_blown_up,
     _warn_interrupted,
+    _warn_unscored,
 )
 
 #: Rows per chunk when scoring a validation set by index (bounds memory).
@@ -176,16 +177,22 @@ class _StochasticTraining:
         finally:
             self.gradient_norms_ = np.vstack(norm_rows)
         restore_best = early_stopping and self._best_weights is not None
+        # Early stopping that never scored: the outputs overflowed on the
+        # validation set after every epoch (the weights are finite but huge).
+        unscored = early_stopping and not restore_best and self.n_iter_ > 0
         if restore_best:
             net.set_weights(*self._best_weights)
             kept = "validation"
-        elif diverged or interrupted:
-            kept = checkpoints.restore(net, X, check_outputs=diverged)
+        elif diverged or interrupted or unscored:
+            kept = checkpoints.restore(net, X, check_outputs=diverged or unscored)
             if kept == "start":
                 # loss_ described the last finite epoch's weights.
                 del self.loss_
         self._best_weights = None
-        if diverged:
+        if unscored and not (diverged or interrupted):
+            optimizer.optimizer.reset()
+            _warn_unscored(kept, self.solver)
+        elif diverged:
             # The diverging steps left inf/NaN in the momentum or moments; a
             # later partial_fit reusing them would diverge at once.
             optimizer.optimizer.reset()
@@ -257,6 +264,16 @@ class _StochasticTraining:
                     f"which needs at least 2 samples of every class; class(es) "
                     f"{rare} have 1. Give more data or set early_stopping=False."
                 )
+            if min(n_val, n - n_val) < codes.size:
+                # train_test_split's own message speaks of its test_size.
+                raise ValueError(
+                    f"early_stopping=True holds out validation_fraction="
+                    f"{self.validation_fraction} of the {n} samples ({n_val}) "
+                    f"for validation, stratified by class; with {codes.size} "
+                    "classes both parts need at least one sample of each. "
+                    "Change validation_fraction, give more data or set "
+                    "early_stopping=False."
+                )
         train_idx, val_idx = train_test_split(
             np.arange(n),
             test_size=self.validation_fraction,
@@ -283,6 +300,10 @@ class _StochasticTraining:
             net.predict(X[idx[chunk]]) for chunk in gen_batches(idx.shape[0], _CHUNK)
         ]
         Y_pred = np.vstack(outputs)
+        if not np.isfinite(Y_pred).all():
+            # Outputs that overflow cannot be scored (a classifier would turn
+            # NaN probabilities into a class): NaN, never an improvement.
+            return float("nan")
         sw = None if sample_weight is None else sample_weight[idx]
         return float(self._validation_score(Y[idx], Y_pred, sw))
 

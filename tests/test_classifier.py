@@ -461,3 +461,27 @@ def test_class_weight_balanced_counts_sample_weights():
         X, y, sample_weight=k * (k.sum() / (3 * counts))[y]
     )
     assert_allclose(weighted.coefs_[0], by_hand.coefs_[0], atol=1e-5)
+
+
+def test_partial_fit_class_weight_dict_with_classes_missing_from_a_batch():
+    # The dict is looked up in classes_, not in the batch's labels: a batch
+    # without class 0 trains, with class 1's rows weighted 3.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 2))
+    y = np.arange(30) % 2 + 1
+    weighted = BPClassifier(
+        hidden_layer_sizes=(3,), class_weight={0: 2.0, 1: 3.0}, random_state=0
+    ).partial_fit(X, y, classes=[0, 1, 2])
+    by_hand = BPClassifier(hidden_layer_sizes=(3,), random_state=0).partial_fit(
+        X, y, classes=[0, 1, 2], sample_weight=np.where(y == 1, 3.0, 1.0)
+    )
+    for W, W_ref in zip(weighted.coefs_, by_hand.coefs_):
+        assert_allclose(W, W_ref, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"class_weight has label\(s\) \[5\]"):
+        BPClassifier(class_weight={5: 1.0}).partial_fit(X, y, classes=[0, 1, 2])
+
+
+def test_early_stopping_with_too_few_samples_per_class_names_the_fraction():
+    X = np.random.RandomState(0).normal(size=(20, 2))
+    with pytest.raises(ValueError, match=r"validation_fraction=0.1 .* 3 classes"):
+        BPClassifier(early_stopping=True).fit(X, np.arange(20) % 3)

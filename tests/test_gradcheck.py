@@ -104,3 +104,50 @@ def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
     X, y, _ = _data("binary")
     est = BPClassifier(hidden_layer_sizes=(4,), activation="tanh", random_state=0)
     assert gradient_check(est, X, y) > 1e-3
+
+
+@pytest.mark.parametrize("eps", [1e-4, 1e-5, 1e-6])
+def test_tiny_gradient_blocks_are_not_judged_by_rounding_noise(eps):
+    # The first hidden layer has one saturated sigmoid unit: its bias
+    # gradient is about 5e-7, and the relative error of that block alone is
+    # central differences' rounding noise (it grew as eps shrank, to 2e-5).
+    rng = np.random.RandomState(98194)
+    X, y = rng.normal(size=(6, 3)), rng.normal(size=6)
+    est = BPRegressor(
+        hidden_layer_sizes=(1, 4),
+        activation="sigmoid",
+        init="he_uniform",
+        alpha=0.0,
+        random_state=194,
+    )
+    assert gradient_check(est, X, y, eps=eps) < TOL
+
+
+def test_gradient_check_detects_a_small_error_in_a_bias(monkeypatch):
+    # The noise floor does not hide a 0.1 % error in one bias gradient.
+    from skbpnet._network import Network
+
+    backward = Network.backward
+
+    def off_by_a_little(self, X, delta, l2):
+        backward(self, X, delta, l2)
+        self.grad_intercepts[0] *= 1.001
+
+    monkeypatch.setattr(Network, "backward", off_by_a_little)
+    X, y, _ = _data("binary")
+    est = BPClassifier(hidden_layer_sizes=(4,), activation="tanh", random_state=0)
+    assert gradient_check(est, X, y) > 1e-5
+
+
+def test_gradient_check_keeps_a_dataframes_column_names():
+    # A model fitted on a DataFrame checks the names: converting the frame to
+    # an array warned (an error under this suite's filterwarnings).
+    pd = pytest.importorskip("pandas")
+    X, y, _ = _data("binary")
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    clf = BPClassifier(
+        hidden_layer_sizes=(4,), activation="tanh", solver="lbfgs", random_state=0
+    )
+    clf.fit(frame, y)
+    assert list(clf.feature_names_in_) == ["a", "b", "c"]
+    assert gradient_check(clf, frame, y) < TOL

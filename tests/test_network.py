@@ -212,3 +212,17 @@ def test_engine_never_imports_scikit_learn(module):
             assert name[1:] in ENGINE_MODULES, f"{module} imports {name}"
         else:
             assert name.split(".")[0] not in ("sklearn", "skbpnet"), name
+
+
+def test_gradient_norms_do_not_overflow_when_the_rms_is_finite():
+    # Squares of 1e200 overflow float64; their root mean square does not.
+    net = Network(2, (), [], 1, "squared_error")
+    net.grad_coefs[0][...] = [[3e200], [4e200]]
+    # (Training calls it with overflow warnings off: divergence is reported.)
+    with np.errstate(over="ignore", invalid="ignore"):
+        rms = net.gradient_norms()
+        assert_allclose(rms, [np.sqrt((9 + 16) / 2) * 1e200], rtol=1e-12)
+        net.grad_coefs[0][0, 0] = np.inf
+        assert net.gradient_norms()[0] == np.inf
+    net.grad_coefs[0][...] = 0.0
+    assert net.gradient_norms()[0] == 0.0

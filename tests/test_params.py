@@ -181,3 +181,9 @@ def test_infinity_is_reported_outside_an_open_interval(name, interval):
     with pytest.raises(ValueError) as info:
         BPClassifier(**{name: np.inf}).fit(X, y)
     assert f"{name} must be a real number in {interval}; got inf." in str(info.value)
+
+
+@pytest.mark.parametrize("activation", [None, 3, "swish"])
+def test_activation_is_checked_without_hidden_layers(activation):
+    with pytest.raises(InvalidParameterError, match="activation"):
+        BPClassifier(hidden_layer_sizes=(), activation=activation).fit(X, y)

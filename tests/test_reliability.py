@@ -518,3 +518,72 @@ def test_optimizer_reset_forgets_its_state(solver):
     for name in ("velocity", "m", "v", "t"):
         if hasattr(fresh, name):
             assert_array_equal(getattr(opt, name), getattr(fresh, name))
+
+
+def test_early_stopping_never_restores_weights_that_overflow_on_validation():
+    # A Poisson network whose validation predictions overflow (exp of a huge
+    # output) in epoch 2: that epoch scores NaN instead of crashing inside
+    # r2_score, and the best epoch, which predicts finite values, is kept.
+    X = np.array(
+        [[-0.83], [2.20], [-5.0], [-1.98], [-3.53], [-4.08], [-3.14], [-1.54],
+         [-1.03], [0.39], [-0.81]]
+    )  # fmt: skip
+    y = np.array([3.0, 2.0, 5.0, 1.0, 0.0, 0.0, 7.0, 1.0, 3.0, 3.0, 5.0])
+    reg = BPRegressor(
+        hidden_layer_sizes=(1,),
+        activation="identity",
+        loss="poisson",
+        solver="sgd",
+        learning_rate_init=0.01,
+        momentum=0.0,
+        early_stopping=True,
+        max_iter=5,
+        random_state=1,
+    )
+    with pytest.warns(ConvergenceWarning, match="best validation score"):
+        reg.fit(X, y)
+    assert np.isnan(reg.validation_scores_[-1])
+    assert np.isfinite(reg.best_validation_score_)
+    assert np.isfinite(reg.predict(X)).all()
+
+
+def test_early_stopping_that_never_scores_says_so_and_keeps_usable_weights():
+    # Every epoch's validation outputs overflow: NaN probabilities used to
+    # become predictions of classes_[0], score 0.5 and be "restored" as the
+    # best weights (about 1e120), with which predict then failed.
+    rng = np.random.RandomState(2)
+    X = rng.normal(scale=50, size=(20, 1))
+    y = np.arange(20) % 2
+    clf = BPClassifier(
+        hidden_layer_sizes=(4, 4),
+        activation="identity",
+        solver="sgd",
+        batch_size=1,
+        learning_rate_init=0.01,
+        momentum=1.0,
+        early_stopping=True,
+        validation_fraction=0.2,
+        max_iter=1,
+        random_state=2,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    messages = [str(w.message) for w in caught]
+    assert any("on the validation set after every epoch" in m for m in messages)
+    assert np.isnan(clf.validation_scores_).all()
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+def test_divergence_says_when_even_the_start_weights_overflow():
+    X = np.array([[88.202614]], dtype=np.float32)
+    reg = BPRegressor(
+        hidden_layer_sizes=(),
+        loss="poisson",
+        solver="sgd",
+        init="glorot_uniform",
+        max_iter=1,
+        random_state=4,
+    )
+    with pytest.warns(ConvergenceWarning, match="overflow on the training data even"):
+        reg.fit(X, [3.0])
