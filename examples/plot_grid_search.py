@@ -37,7 +37,9 @@ pipe = Pipeline(
         ("scale", StandardScaler()),
         (
             "net",
-            BPClassifier(solver="lbfgs", alpha=1e-2, max_iter=300, random_state=0),
+            BPClassifier(
+                solver="lbfgs", alpha=1e-2, tol=1e-3, max_iter=300, random_state=0
+            ),
         ),
     ]
 )

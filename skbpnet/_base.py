@@ -329,7 +329,9 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
     def _current_loss(self, net, X, Y, s, l2):
         with _quiet_overflow():
             Y = np.asarray(Y)
-            return float(net.loss_grad(X, Y, s, l2) + l2 * net.penalty())
+            return float(
+                net.reported_loss(net.loss_grad(X, Y, s, l2), l2 * net.penalty())
+            )
 
     # ------------------------------------------------------------ prediction
     def _forward(self, X):

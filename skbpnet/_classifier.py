@@ -37,9 +37,10 @@ class BPClassifier(ClassifierMixin, BaseBP):
         weight``, or 'balanced' for ``n_samples / (n_classes * count)``; with
         ``sample_weight``, the counts and ``n_samples`` are sums of sample
         weights (as in scikit-learn), so that an integer weight ``k`` still
-        equals ``k`` copies of the row. A dict's labels must be classes;
-        classes it does not name weigh 1, and a ``partial_fit`` batch need not
-        contain the classes it names. Single-label targets only.
+        equals ``k`` copies of the row. Classes a dict does not name weigh 1;
+        it may name labels that are not classes only if it names every class
+        (as in scikit-learn), and a ``partial_fit`` batch need not contain
+        the classes it names. Single-label targets only.
 
     Attributes
     ----------
@@ -191,8 +192,10 @@ class BPClassifier(ClassifierMixin, BaseBP):
         if target_type != "multilabel-indicator":
             present = np.unique(y)
             unseen = np.setdiff1d(present, self.classes_)
-            if not fresh and not incremental and (
-                unseen.size or present.size < len(self.classes_)
+            if (
+                not fresh
+                and not incremental
+                and (unseen.size or present.size < len(self.classes_))
             ):
                 # fit (warm start) sets the model's classes from y, as in
                 # scikit-learn: a y with other classes is a mistake there,
@@ -427,18 +430,24 @@ def _dict_class_weights(class_weight, classes, y):
     """Per-sample weights from a dict ``label -> weight`` (1 for other classes).
 
     Looked up in the model's ``classes_``, not in the labels of ``y``: a
-    ``partial_fit`` batch may lack some of the classes the dict names.
+    ``partial_fit`` batch may lack some of the classes the dict names.  Labels
+    that are not classes are ignored when the dict weighs every class (a
+    cross-validation fold may lack a rare class), and are an error otherwise
+    (most likely a misspelt label), as in scikit-learn.
     """
     index = {label: i for i, label in enumerate(classes.tolist())}
     unknown = [label for label in class_weight if label not in index]
-    if unknown:
+    unweighted = [label for label in index if label not in class_weight]
+    if unknown and unweighted:
         raise ValueError(
-            f"class_weight has label(s) {unknown!r} that are not classes; the "
-            f"classes are {classes.tolist()}."
+            f"class_weight has label(s) {unknown!r} that are not classes, and "
+            f"gives no weight to class(es) {unweighted!r}; the classes are "
+            f"{classes.tolist()}."
         )
     per_class = np.ones(len(classes))
     for label, weight in class_weight.items():
-        per_class[index[label]] = weight
+        if label in index:
+            per_class[index[label]] = weight
     codes = np.searchsorted(classes, y)
     if not np.array_equal(classes[np.minimum(codes, len(classes) - 1)], y):
         codes = np.array([index[label] for label in y.tolist()], dtype=np.intp)

@@ -1,8 +1,11 @@
 """Backpropagation checked against central finite differences."""
 
+import warnings
+
 import numpy as np
 
 from ._batches import _normalised_weights
+from ._safeguards import _quiet_overflow
 
 
 def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
@@ -28,7 +31,10 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     that noise rather than against backprop, and a correct pass could score
     1e-5.  With it, rounding noise contributes at most 1e-7, while a real error
     in the block is still reported unless it is below about ``1e-9``, finite
-    differences' own resolution.
+    differences' own resolution. When the loss is so large that even an
+    error as large as the whole gradient would go unreported (wildly unscaled
+    data, say), a ``UserWarning`` says that the result means nothing; a
+    non-finite loss is an error.
 
     Parameters
     ----------
@@ -75,18 +81,13 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
         ):
             if hasattr(estimator, name):
                 setattr(est, name, getattr(estimator, name))
-        if hasattr(estimator, "feature_names_in_"):
-            est.feature_names_in_ = estimator.feature_names_in_
         est.coefs_ = [np.asarray(W, dtype=np.float64) for W in estimator.coefs_]
         est.intercepts_ = [
             np.asarray(b, dtype=np.float64) for b in estimator.intercepts_
         ]
-    if hasattr(X, "tocsr") or hasattr(X, "columns"):
-        # Sparse matrices and DataFrames (whose column names a model fitted on
-        # a DataFrame checks) keep their type.
-        X = X.astype(np.float64)
-    else:
-        X = np.asarray(X, dtype=np.float64)
+    # Any DataFrame becomes an array; the copy above does not take the
+    # fitted feature_names_in_, so nothing compares column names with it.
+    X = X.astype(np.float64) if hasattr(X, "tocsr") else np.asarray(X, np.float64)
     net, X, _, Y, sample_weight = est._prepare(X, y, sample_weight, incremental=False)
     Y = np.asarray(Y)
     if not fitted:
@@ -102,10 +103,17 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
 
     def objective(theta):
         net.params[...] = theta
-        return net.loss_grad(X, Y, s, l2) + l2 * net.penalty()
+        # An overflow shows as a non-finite loss, reported below.
+        with _quiet_overflow():
+            return net.loss_grad(X, Y, s, l2) + l2 * net.penalty()
 
     theta = net.params.copy()
     loss = objective(theta)
+    if not np.isfinite(loss):
+        raise ValueError(
+            f"gradient_check: the loss is {loss} at these weights, so there is no "
+            "gradient to check. Scale X (and y), or check another model."
+        )
     analytic = net.grad.copy()
     numeric = np.empty_like(theta)
     for i in range(theta.shape[0]):
@@ -115,6 +123,18 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     net.params[...] = theta
 
     noise = np.finfo(np.float64).eps * max(abs(loss), 1.0) / eps
+    # Errors below 1e-6 times the floor are not reported; warn when that
+    # would hide an error as large as the whole gradient.
+    blind_to = 1e-6 * 1e7 * noise * np.sqrt(theta.shape[0])
+    if np.linalg.norm(analytic) < blind_to:
+        warnings.warn(
+            f"gradient_check: with a loss of {loss:.3g} and eps={eps:g}, central "
+            "differences cannot resolve gradients this small (their norm is "
+            f"{np.linalg.norm(analytic):.3g}), so the result means nothing. "
+            "Scale X and y, or use another eps.",
+            UserWarning,
+            stacklevel=2,
+        )
     worst = 0.0
     for block_a, block_n in zip(
         net._views(analytic)[0] + net._views(analytic)[1],

@@ -2,10 +2,11 @@
 
 The network's flat parameter vector is the optimisation variable and
 :meth:`~skbpnet._network.Network.loss_grad` supplies the regularised loss and
-its gradient in one pass.  ``tol`` is both SciPy's ``gtol`` and its ``ftol``,
-so a tiny ``tol`` really converges tightly.  A large ``tol`` does not loosen
-the relative-decrease test beyond SciPy's default (``ftol`` is the smaller of
-the two): with ``ftol = tol = 1e-2``, L-BFGS would stop after a first short
+its gradient in one pass.  ``tol`` is SciPy's ``gtol`` and, once it is below
+SciPy's default ``ftol`` (about 2.2e-9), its ``ftol`` too, so a tiny ``tol``
+really converges tightly.  A large ``tol`` does not loosen the
+relative-decrease test beyond SciPy's default (``ftol`` is the smaller of the
+two): with ``ftol = tol = 1e-2``, L-BFGS would stop after a first short
 step that lowered the loss by less than 1 %, with the network barely trained
 and no warning, where scikit-learn's MLP (``gtol = tol`` only) trains on.
 """
@@ -47,6 +48,15 @@ class _LbfgsTraining:
         losses, norms = [], []
         start_time = time.time()
 
+        def reported(x, fun):
+            # The objective is what L-BFGS minimises; loss_ reports the data
+            # term as scikit-learn does (see Network.reported_loss).
+            if net.report_scale == 1.0 or not np.isfinite(fun):
+                return fun
+            W = x[: net.n_weights]
+            penalty = 0.5 * l2 * float(np.einsum("i,i->", W, W))
+            return net.reported_loss(fun - penalty, penalty)
+
         def objective(x):
             net.params[...] = x
             with _quiet_overflow():
@@ -66,7 +76,7 @@ class _LbfgsTraining:
             ):
                 accepted["x"] = np.array(intermediate_result.x)
                 accepted["fun"] = float(intermediate_result.fun)
-            losses.append(accepted["fun"])
+            losses.append(reported(accepted["x"], accepted["fun"]))
             norms.append(last["norms"])
             if self.verbose:
                 print(
@@ -104,7 +114,11 @@ class _LbfgsTraining:
             x, fun, nit = accepted["x"], accepted["fun"], len(losses)
         net.params[...] = x
         self.n_iter_ = nit
-        self.loss_ = fun if np.isfinite(fun) else self._current_loss(net, X, Y, s, l2)
+        self.loss_ = (
+            reported(x, fun)
+            if np.isfinite(fun)
+            else self._current_loss(net, X, Y, s, l2)
+        )
         self.loss_curve_ = list(self.loss_curve_) + losses
         self.best_loss_ = min([self.loss_] + losses)
         if norms:

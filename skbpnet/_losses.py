@@ -100,6 +100,14 @@ class _Loss:
     def per_sample(self, Z, Y):
         raise NotImplementedError
 
+    def report_scale(self, n_outputs):
+        """Factor from the trained data loss to the one ``loss_`` reports.
+
+        1 but for the squared error with several outputs (see
+        :class:`SquaredError`).
+        """
+        return 1.0
+
     def constant_loss(self, Y, s):
         """Weighted loss of a constant prediction that ignores the inputs.
 
@@ -213,12 +221,16 @@ class SquaredError(_Loss):
     ``k`` outputs it is the objective scikit-learn's ``MLPRegressor`` descends
     (its gradient sums over the outputs) and Ridge's, so
     ``BPRegressor(alpha=a)`` without hidden layers is ``Ridge(alpha=a)`` for
-    any ``k``.  (``MLPRegressor`` *reports* a ``loss_`` averaged over the
-    outputs, ``k`` times smaller than the objective it trains on.)
+    any ``k``.  ``MLPRegressor`` *reports* the data loss averaged over the
+    outputs instead (plus the penalty) and applies ``tol`` to that value;
+    :meth:`report_scale` lets ``loss_`` do the same.
     """
 
     name = "squared_error"
     out_activation = "identity"
+
+    def report_scale(self, n_outputs):
+        return 1.0 / n_outputs
 
     def inverse_link(self, Z):
         return Z

@@ -190,6 +190,8 @@ class Network:
         self.params = np.zeros(self.n_params, dtype=self.dtype)
         self.grad = np.zeros(self.n_params, dtype=self.dtype)
         self.coefs, self.intercepts = self._views(self.params)
+        #: Factor from the trained data loss to the reported one (``loss_``).
+        self.report_scale = self.loss.report_scale(n_outputs)
         self.grad_coefs, self.grad_intercepts = self._views(self.grad)
         self._grad_flat = [g.reshape(-1) for g in self.grad_coefs]
         #: Scratch of the weights' size for the L2 term; allocated on first
@@ -248,6 +250,14 @@ class Network:
         # for waking its threads, which costs more than the sum itself.
         W = self.params[: self.n_weights]
         return 0.5 * float(np.einsum("i,i->", W, W, dtype=np.float64))
+
+    def reported_loss(self, data_loss, penalty):
+        """``loss_`` for a data loss and a penalty term: as scikit-learn's MLP
+        reports it (the squared error of several outputs averaged over them),
+        which is the trained objective for every other loss."""
+        if self.report_scale == 1.0:
+            return data_loss + penalty
+        return data_loss * self.report_scale + penalty
 
     # ------------------------------------------------------------- prediction
     def predict(self, X):

@@ -30,11 +30,12 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
 
     loss : {{'squared_error', 'poisson'}}, default='squared_error'
         'squared_error' is half the squared residual, averaged over the
-        samples and summed over the outputs (with several outputs, the
-        objective scikit-learn's MLPRegressor trains on; it reports a
-        ``loss_`` averaged over the outputs as well). 'poisson' is half the
-        Poisson deviance with a log link, for non-negative targets such as
-        counts, also summed over the outputs.
+        samples. With several outputs, training sums it over them (the
+        objective scikit-learn's MLPRegressor descends, and Ridge's), while
+        ``loss_``, ``loss_curve_`` and ``tol`` use its mean over them, as
+        scikit-learn reports it. 'poisson' is half the Poisson deviance with a
+        log link, for non-negative targets such as counts, summed over the
+        outputs.
 
     Attributes
     ----------

@@ -103,9 +103,11 @@ def _warn_diverged(epoch, solver, kept="last"):
 def _warn_unscored(kept, solver):
     """Early stopping found no epoch whose validation outputs were finite.
 
-    ``kept`` is what :meth:`_Checkpoints.restore` returned.
+    ``kept`` is what :meth:`_Checkpoints.restore` returned, or
+    ``"validation"`` when a warm start kept the previous fit's best weights.
     """
     restored = {
+        "validation": ("the best weights of the previous fit (warm start) were kept"),
         "last": "the weights of the last epoch were kept",
         "start": "the weights from before this call were restored",
         "overflow": (
@@ -116,8 +118,8 @@ def _warn_unscored(kept, solver):
     }[kept]
     warnings.warn(
         "Training diverged: the network's outputs overflowed (inf or NaN) on the "
-        "validation set after every epoch, so early stopping had no best "
-        f"weights to restore; {restored}. " + _advice(solver),
+        "validation set after every epoch of this call, so early stopping had "
+        f"no best weights from it; {restored}. " + _advice(solver),
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )

@@ -124,6 +124,7 @@ class _StochasticTraining:
             net.l2_scratch = scratch[: net.n_weights]
 
         checkpoints = _Checkpoints(net.params)
+        n_scored = 0  # epochs of this call with a finite validation score
         interrupted = diverged = False
         # The loss training starts from (penalty included, as in loss_): the
         # first batch's loss before any update, plus the initial penalty.
@@ -138,9 +139,9 @@ class _StochasticTraining:
                     accumulated, norms, first_loss = self._run_epoch(
                         net, optimizer, batches, order, contiguous, l2, dropout_rng
                     )
-                    loss = accumulated / total + l2 * net.penalty()
+                    loss = net.reported_loss(accumulated / total, l2 * net.penalty())
                 if start_loss is None and first_loss is not None:
-                    start_loss = first_loss + start_penalty
+                    start_loss = net.reported_loss(first_loss, start_penalty)
                 if not (np.isfinite(loss) and np.isfinite(net.params.sum())):
                     diverged = True
                     break
@@ -153,11 +154,12 @@ class _StochasticTraining:
                 norm_rows.append(norms[None, :])
                 if early_stopping:
                     # Finite but huge weights (a network about to diverge)
-                    # may overflow in the score: that epoch then scores NaN
-                    # or -inf, which counts as no improvement.
+                    # may overflow in the score: that epoch then scores NaN,
+                    # which counts as no improvement.
                     with _quiet_overflow():
                         score = self._score_indices(net, X, Y, sample_weight, val_idx)
                     self.validation_scores_.append(score)
+                    n_scored += bool(np.isfinite(score))
                 self._update_no_improvement(net, early_stopping)
                 if self.verbose:
                     self._print_progress(start_time, early_stopping)
@@ -177,9 +179,16 @@ class _StochasticTraining:
         finally:
             self.gradient_norms_ = np.vstack(norm_rows)
         restore_best = early_stopping and self._best_weights is not None
-        # Early stopping that never scored: the outputs overflowed on the
-        # validation set after every epoch (the weights are finite but huge).
-        unscored = early_stopping and not restore_best and self.n_iter_ > 0
+        # Early stopping that never scored in this call: the outputs
+        # overflowed on the validation set after every epoch (the weights are
+        # finite but huge). A warm start then still has the previous fit's
+        # best weights; otherwise the weights are chosen as after divergence.
+        unscored = (
+            early_stopping
+            and n_scored == 0
+            and self.n_iter_ > 0
+            and not (diverged or interrupted)
+        )
         if restore_best:
             net.set_weights(*self._best_weights)
             kept = "validation"
@@ -189,7 +198,7 @@ class _StochasticTraining:
                 # loss_ described the last finite epoch's weights.
                 del self.loss_
         self._best_weights = None
-        if unscored and not (diverged or interrupted):
+        if unscored:
             optimizer.optimizer.reset()
             _warn_unscored(kept, self.solver)
         elif diverged:
@@ -203,7 +212,7 @@ class _StochasticTraining:
             # (With early stopping the model is the best validation epoch's,
             # whatever the last epochs did.)
             s_all, _ = _normalised_weights(sample_weight, n, X.dtype)
-            reference = net.loss.constant_loss(Y, s_all)
+            reference = net.loss.constant_loss(Y, s_all) * net.report_scale
             _warn_if_blown_up(self.loss_, reference, start_loss, self.solver)
         if not hasattr(self, "loss_"):
             # Kept the weights the call started from (diverged or interrupted
@@ -296,6 +305,10 @@ class _StochasticTraining:
 
     def _score_indices(self, net, X, Y, sample_weight, idx):
         """Validation score on rows ``idx``, predicted chunk by chunk."""
+        if sample_weight is not None:
+            # Rows of weight 0 count for nothing in the score; their outputs
+            # must not make it NaN either.
+            idx = idx[sample_weight[idx] > 0]
         outputs = [
             net.predict(X[idx[chunk]]) for chunk in gen_batches(idx.shape[0], _CHUNK)
         ]

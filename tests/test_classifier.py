@@ -479,6 +479,15 @@ def test_partial_fit_class_weight_dict_with_classes_missing_from_a_batch():
         assert_allclose(W, W_ref, rtol=1e-12)
     with pytest.raises(ValueError, match=r"class_weight has label\(s\) \[5\]"):
         BPClassifier(class_weight={5: 1.0}).partial_fit(X, y, classes=[0, 1, 2])
+    # A dict for more classes than y has (a fold without a rare class) is
+    # fine when it weighs every class of y, as in scikit-learn.
+    fold = BPClassifier(
+        hidden_layer_sizes=(3,), class_weight={1: 3.0, 2: 1.0, 7: 5.0}, random_state=0
+    ).partial_fit(X, y, classes=[1, 2])
+    plain = BPClassifier(hidden_layer_sizes=(3,), random_state=0).partial_fit(
+        X, y, classes=[1, 2], sample_weight=np.where(y == 1, 3.0, 1.0)
+    )
+    assert_allclose(fold.coefs_[0], plain.coefs_[0], rtol=1e-12)
 
 
 def test_early_stopping_with_too_few_samples_per_class_names_the_fraction():

@@ -151,3 +151,20 @@ def test_gradient_check_keeps_a_dataframes_column_names():
     clf.fit(frame, y)
     assert list(clf.feature_names_in_) == ["a", "b", "c"]
     assert gradient_check(clf, frame, y) < TOL
+
+
+def test_gradient_check_says_when_finite_differences_cannot_resolve():
+    # Targets of 1e12 make the loss about 1e23: central differences then
+    # resolve nothing finer than the gradient itself.
+    X, y, _ = _data("squared_error")
+    est = BPRegressor(hidden_layer_sizes=(4,), activation="tanh", random_state=0)
+    assert gradient_check(est, X, y) < TOL
+    with pytest.warns(UserWarning, match="cannot resolve"):
+        gradient_check(est, X, 1e12 * y)
+
+
+def test_gradient_check_refuses_a_non_finite_loss():
+    X, y, _ = _data("poisson")
+    est = BPRegressor(hidden_layer_sizes=(), loss="poisson", random_state=0)
+    with pytest.raises(ValueError, match="loss is inf"):
+        gradient_check(est, 1e300 * X, y)

@@ -146,6 +146,36 @@ def test_multi_output_step_is_mlpregressors(loss, alpha):
     mlp, bp = stepped
     for ours, theirs in zip(bp.coefs_ + bp.intercepts_, mlp.coefs_ + mlp.intercepts_):
         assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+    if alpha == 0:
+        # The reported loss too (averaged over the outputs for the squared
+        # error, summed for Poisson, as scikit-learn reports them); with a
+        # penalty the two count it at different weights (regularisation.rst).
+        assert bp.loss_ == pytest.approx(mlp.loss_, rel=1e-12)
+        assert bp.loss_curve_[-1] == pytest.approx(mlp.loss_curve_[-1], rel=1e-12)
+
+
+def test_multi_output_loss_is_reported_as_scikit_learn_does():
+    # Trained on the squared error summed over the 3 outputs; loss_ averages
+    # the data term over them (plus the penalty), for every solver.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3))
+    Y = rng.normal(size=(40, 3))
+    for solver in ("lbfgs", "adam"):
+        reg = BPRegressor(
+            hidden_layer_sizes=(4,),
+            solver=solver,
+            alpha=2.0,
+            max_iter=5,
+            random_state=0,
+        )
+        with pytest.warns(Warning):
+            reg.fit(X, Y)
+        residual = 0.5 * np.mean((reg.predict(X) - Y) ** 2)
+        penalty = 2.0 / (2 * 40) * sum((W**2).sum() for W in reg.coefs_)
+        if solver == "lbfgs":  # loss_ is that of the final weights
+            assert reg.loss_ == pytest.approx(residual + penalty, rel=1e-10)
+        assert len(reg.loss_curve_) == reg.n_iter_
+        assert reg.loss_curve_[-1] == pytest.approx(reg.loss_, rel=1e-12)
 
 
 def test_lbfgs_with_a_large_tol_still_trains():

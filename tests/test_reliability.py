@@ -587,3 +587,74 @@ def test_divergence_says_when_even_the_start_weights_overflow():
     )
     with pytest.warns(ConvergenceWarning, match="overflow on the training data even"):
         reg.fit(X, [3.0])
+
+
+def _zero_weight_giants():
+    # Half the rows are huge (their outputs overflow) and weigh nothing.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 2))
+    y = X @ [1.0, 2.0]
+    X[:25] = 1e308
+    return X, y, np.r_[np.zeros(25), np.ones(25)]
+
+
+def test_zero_weight_validation_rows_do_not_spoil_the_score():
+    X, y, sw = _zero_weight_giants()
+    reg = BPRegressor(
+        hidden_layer_sizes=(),
+        solver="sgd",
+        batch_size=1,
+        early_stopping=True,
+        max_iter=5,
+        random_state=0,
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reg.fit(X, y, sample_weight=sw)
+    assert not [w for w in caught if "diverged" in str(w.message)]
+    assert np.isfinite(reg.validation_scores_).all()
+    assert reg.best_validation_score_ > 0.5
+
+
+def test_interrupt_while_no_epoch_scored_keeps_the_last_epoch(monkeypatch):
+    # Unscored epochs and Ctrl-C together ended in a KeyError.
+    import skbpnet._safeguards
+
+    X, y, sw = _zero_weight_giants()
+    X, y = X[25:], y[25:]
+    monkeypatch.setattr(BPRegressor, "_score_indices", lambda self, *args: float("nan"))
+    monkeypatch.setattr(skbpnet._safeguards, "_finite_outputs", lambda net, X: False)
+    _interrupt_at_call(monkeypatch, 60)  # in epoch 3 of 25 batches
+    reg = BPRegressor(
+        hidden_layer_sizes=(),
+        solver="sgd",
+        batch_size=1,
+        early_stopping=True,
+        max_iter=5,
+        random_state=0,
+    )
+    with pytest.warns(UserWarning, match=r"interrupted.*last complete epoch"):
+        reg.fit(X, y)
+    assert reg.n_iter_ == 2
+
+
+def test_warm_start_whose_epochs_all_fail_to_score_says_so(monkeypatch):
+    X, y, sw = _zero_weight_giants()
+    X, y = X[25:], y[25:]
+    reg = BPRegressor(
+        hidden_layer_sizes=(),
+        solver="sgd",
+        early_stopping=True,
+        warm_start=True,
+        max_iter=3,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+        reg.fit(X, y)
+    best = [W.copy() for W in reg.coefs_]
+    monkeypatch.setattr(BPRegressor, "_score_indices", lambda self, *args: float("nan"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reg.fit(X, y)
+    assert any("previous fit (warm start)" in str(w.message) for w in caught)
+    assert_array_equal(reg.coefs_[0], best[0])
