@@ -20,7 +20,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._batches import _check_weight_total
+from ._batches import _check_weight_total, _drop_weightless
 from ._callbacks import CallbackSupportMixin, _Tasks, with_callbacks
 from ._lbfgs import _LbfgsTraining
 from ._network import PREDICT_CHUNK, Network, build_layers, forward_checked
@@ -299,6 +299,13 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
         # would copy an ever longer loss_curve_ each time).
         before = dict(self.__dict__)
         lengths = {k: len(v) for k, v in before.items() if isinstance(v, list)}
+        # The random streams a fit may draw from (the split, the shuffles)
+        # are mutated in place: keep their states too.
+        streams = {
+            id(rng): (rng, rng.get_state())
+            for rng in (before.get("_random_state"), self.random_state)
+            if isinstance(rng, np.random.RandomState)
+        }
         try:
             net, X, y, Y, sample_weight = self._prepare(
                 X, y, sample_weight, incremental, classes
@@ -307,6 +314,7 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
             tasks = _Tasks(
                 self, X, y, sample_weight, 1 if incremental else self.max_iter
             )
+            X, Y, sample_weight = _drop_weightless(X, Y, sample_weight)
             if self.solver == "lbfgs":
                 self._fit_lbfgs(net, X, Y, sample_weight, tasks)
             else:
@@ -316,6 +324,8 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
             self.__dict__.update(before)
             for key, length in lengths.items():
                 del before[key][length:]
+            for rng, state in streams.values():
+                rng.set_state(state)
             raise
         self.coefs_, self.intercepts_ = net.get_weights()
         tasks.end_fit(self._reconstruction(net))

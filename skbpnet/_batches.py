@@ -16,6 +16,24 @@ def _normalised_weights(sample_weight, n, dtype):
     return (sample_weight / total).astype(dtype, copy=False), total
 
 
+def _drop_weightless(X, Y, sample_weight):
+    """The rows of positive weight of ``X``, ``Y`` and ``sample_weight``.
+
+    A row of weight 0 is absent (an integer weight ``k`` is ``k`` copies of a
+    row), but inside the sums it is not harmless: if its outputs overflow,
+    ``0 * inf`` is NaN and the whole loss and gradient become NaN. Returns
+    the inputs unchanged when every weight is positive (no copy).
+    """
+    if sample_weight is None:
+        return X, Y, sample_weight
+    keep = sample_weight > 0
+    if keep.all():
+        return X, Y, sample_weight
+    rows = np.flatnonzero(keep)
+    Y = Y.select(rows) if hasattr(Y, "select") else Y[rows]
+    return X[rows], Y, sample_weight[rows]
+
+
 def _batch_size(batch_size, n_samples):
     if batch_size == "auto":
         return min(200, n_samples)

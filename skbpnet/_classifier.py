@@ -162,6 +162,14 @@ class BPClassifier(ClassifierMixin, BaseBP):
                     )
                 if target_type == "multilabel-indicator":
                     self._label_binarizer.fit(y)
+                    columns = np.arange(y.shape[1])
+                    if not np.array_equal(np.unique(np.asarray(classes)), columns):
+                        # A multilabel model's classes are its columns.
+                        raise ValueError(
+                            f"classes={classes!r} does not match the {y.shape[1]} "
+                            f"columns of the multilabel y; pass classes="
+                            f"{columns.tolist()}."
+                        )
                 else:
                     self._label_binarizer.fit(_check_classes(classes))
             else:
@@ -195,6 +203,7 @@ class BPClassifier(ClassifierMixin, BaseBP):
             if (
                 not fresh
                 and not incremental
+                and not getattr(self, "_any_classes", False)  # gradient_check
                 and (unseen.size or present.size < len(self.classes_))
             ):
                 # fit (warm start) sets the model's classes from y, as in
@@ -207,10 +216,14 @@ class BPClassifier(ClassifierMixin, BaseBP):
                     "partial_fit to train on batches without some classes."
                 )
             if unseen.size:
+                hint = (
+                    "; pass every class to the first partial_fit (classes=...)"
+                    if incremental
+                    else ""
+                )
                 raise ValueError(
                     f"y contains labels {unseen.tolist()} not in classes_ "
-                    f"{self.classes_.tolist()}; pass every class to the first "
-                    "partial_fit (classes=...)."
+                    f"{self.classes_.tolist()}{hint}."
                 )
         elif not fitted_multilabel:
             raise ValueError(

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 
-from ._batches import _normalised_weights
+from ._batches import _drop_weightless, _normalised_weights
 from ._safeguards import _quiet_overflow
 
 
@@ -17,7 +17,10 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     float64 and with dropout off.  Every parameter is perturbed by ``+-eps``.
     An unfitted estimator gets its initial weights from ``init`` and small
     random biases (zero biases would put some pre-activations exactly on a
-    ReLU kink, where no derivative exists).
+    ReLU kink, where no derivative exists). For the same reason, a fitted
+    ReLU layer with a pre-activation exactly at 0 (dead units upstream, a
+    bias still at 0) has its biases moved by at most 1e-3 on the copy that
+    is checked. Rows of zero sample weight are left out, as in ``fit``.
 
     For every weight matrix and bias vector the relative error
     ``||g_bp - g_fd|| / max(||g_bp||, ||g_fd||, floor)`` is computed; the
@@ -68,6 +71,8 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     fitted = hasattr(estimator, "coefs_")
     if fitted:
         est.set_params(warm_start=True)
+        # Not a user's warm start: y may hold any of the fitted classes.
+        est._any_classes = True
         for name in (
             "coefs_",
             "intercepts_",
@@ -89,7 +94,10 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     # fitted feature_names_in_, so nothing compares column names with it.
     X = X.astype(np.float64) if hasattr(X, "tocsr") else np.asarray(X, np.float64)
     net, X, _, Y, sample_weight = est._prepare(X, y, sample_weight, incremental=False)
+    X, Y, sample_weight = _drop_weightless(X, Y, sample_weight)
     Y = np.asarray(Y)
+    if fitted:
+        _leave_relu_kinks(net, X)
     if not fitted:
         # Fresh biases are zero, which puts every row whose inputs to a layer
         # are all zero (dead ReLUs upstream) exactly on the kink of a ReLU or
@@ -109,10 +117,11 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
 
     theta = net.params.copy()
     loss = objective(theta)
-    if not np.isfinite(loss):
+    if not (np.isfinite(loss) and np.isfinite(net.grad).all()):
         raise ValueError(
-            f"gradient_check: the loss is {loss} at these weights, so there is no "
-            "gradient to check. Scale X (and y), or check another model."
+            f"gradient_check: the loss ({loss}) or its gradient is not finite at "
+            "these weights, so there is no gradient to check. Scale X (and y), "
+            "or check another model."
         )
     analytic = net.grad.copy()
     numeric = np.empty_like(theta)
@@ -135,6 +144,11 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
             UserWarning,
             stacklevel=2,
         )
+    if not np.isfinite(numeric).all():
+        raise ValueError(
+            "gradient_check: a finite difference is not finite (the loss "
+            f"overflows within eps={eps:g} of these weights); use a smaller eps."
+        )
     worst = 0.0
     for block_a, block_n in zip(
         net._views(analytic)[0] + net._views(analytic)[1],
@@ -144,3 +158,21 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
         scale = max(np.linalg.norm(block_a), np.linalg.norm(block_n), floor)
         worst = max(worst, float(np.linalg.norm(block_a - block_n) / scale))
     return worst
+
+
+def _leave_relu_kinks(net, X):
+    """Move a fitted network's ReLU pre-activations off exact zeros.
+
+    A unit whose inputs are all zero (dead units upstream) and whose bias is
+    still 0 sits exactly on the kink of a ReLU, where the loss has no
+    derivative and finite differences report a large error for a correct
+    backward pass. The biases of such layers get a small random offset.
+    """
+    rng = np.random.RandomState(0)
+    A = X
+    for layer, W, b in zip(net.layers[:-1], net.coefs, net.intercepts):
+        Z = np.asarray(A @ W) + b
+        if layer.activation in ("relu", "leaky_relu") and (Z == 0).any():
+            b += rng.uniform(-1e-3, 1e-3, size=b.shape)
+            Z = np.asarray(A @ W) + b
+        A = layer.activate(Z, None)

@@ -106,6 +106,20 @@ class Adam:
         np.divide(m, tmp, out=tmp)
         params -= tmp
 
+    def set_betas(self, beta_1, beta_2):
+        """Change the decay rates, keeping the moments' values.
+
+        The moments are stored divided by ``1 - beta`` (see :meth:`step`), so
+        new betas rescale them.
+        """
+        beta_1, beta_2 = float(beta_1), float(beta_2)
+        if beta_1 != self.beta_1:
+            self.m *= (1.0 - self.beta_1) / (1.0 - beta_1)
+            self.beta_1 = beta_1
+        if beta_2 != self.beta_2:
+            self.v *= (1.0 - self.beta_2) / (1.0 - beta_2)
+            self.beta_2 = beta_2
+
     def reset(self):
         """Forget the moments (after a divergence filled them with inf/NaN)."""
         self.m[...] = 0

@@ -93,18 +93,9 @@ class _StochasticTraining:
         n_train = order.shape[0]
         sw_train = sample_weight
         if sample_weight is not None and val_idx is not None:
+            # Every weight is positive here (_fit drops the others), so
+            # both parts of the split have a positive total.
             sw_train = sample_weight[order]
-            for part, weight in (
-                ("validation", sample_weight[val_idx].sum()),
-                ("training", sw_train.sum()),
-            ):
-                if not weight > 0:
-                    raise ValueError(
-                        f"early_stopping=True: every sample of the {part} split "
-                        f"(validation_fraction={self.validation_fraction}) has "
-                        "zero sample_weight, so it cannot be used. Give more "
-                        "samples a positive weight or change validation_fraction."
-                    )
         total = float(n_train if sw_train is None else sw_train.sum())
         l2 = float(self.alpha) / total
         batch_size = _batch_size(self.batch_size, n_train)
@@ -411,7 +402,7 @@ class _OptimizerState:
         if isinstance(opt, SGD):
             opt.momentum = float(est.momentum)
         else:
-            opt.beta_1, opt.beta_2 = float(est.beta_1), float(est.beta_2)
+            opt.set_betas(est.beta_1, est.beta_2)
             opt.epsilon = float(est.epsilon)
 
     def step(self, params, grad):

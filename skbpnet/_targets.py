@@ -66,6 +66,10 @@ class OneHotRows:
         out = np.empty((codes.shape[0], self.shape[1]), dtype=self.dtype)
         return self._fill(codes, out)
 
+    def select(self, rows):
+        """The targets of ``rows`` (an index array), still as class codes."""
+        return OneHotRows(self.codes[rows], self.shape[1], self.dtype)
+
     def __array__(self, dtype=None, copy=None):
         dense = self[:]
         return dense if dtype is None else dense.astype(dtype, copy=False)

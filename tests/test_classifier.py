@@ -494,3 +494,12 @@ def test_early_stopping_with_too_few_samples_per_class_names_the_fraction():
     X = np.random.RandomState(0).normal(size=(20, 2))
     with pytest.raises(ValueError, match=r"validation_fraction=0.1 .* 3 classes"):
         BPClassifier(early_stopping=True).fit(X, np.arange(20) % 3)
+
+
+def test_multilabel_partial_fit_checks_classes_against_the_columns():
+    X = np.random.RandomState(0).normal(size=(6, 2))
+    Y = np.array([[1, 0, 1], [0, 1, 0]] * 3)
+    with pytest.raises(ValueError, match=r"3 columns .* classes=\[0, 1, 2\]"):
+        BPClassifier(hidden_layer_sizes=(3,)).partial_fit(X, Y, classes=[0, 1])
+    clf = BPClassifier(hidden_layer_sizes=(3,)).partial_fit(X, Y, classes=[0, 1, 2])
+    assert_array_equal(clf.classes_, [0, 1, 2])

@@ -1,7 +1,10 @@
 """Backprop against central finite differences, across the whole model space."""
 
+import warnings
+
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from skbpnet import BPClassifier, BPRegressor, gradient_check
 
@@ -166,5 +169,55 @@ def test_gradient_check_says_when_finite_differences_cannot_resolve():
 def test_gradient_check_refuses_a_non_finite_loss():
     X, y, _ = _data("poisson")
     est = BPRegressor(hidden_layer_sizes=(), loss="poisson", random_state=0)
-    with pytest.raises(ValueError, match="loss is inf"):
+    with pytest.raises(ValueError, match=r"loss \(inf\) or its gradient is not finite"):
         gradient_check(est, 1e300 * X, y)
+
+
+def test_gradient_check_of_a_network_that_blew_up_is_an_error():
+    # Its gradients are NaN: the check returned 0.0, a perfect score.
+    rng = np.random.RandomState(8)
+    X, y = rng.normal(size=(4, 1)), rng.poisson(2.0, size=4).astype(float)
+    reg = BPRegressor(
+        (2,),
+        activation="identity",
+        solver="sgd",
+        learning_rate_init=100.0,
+        max_iter=3,
+        random_state=8,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, y)
+        for _ in range(3):
+            reg.partial_fit(X, y)
+    with pytest.raises(ValueError, match="not finite"):
+        gradient_check(reg, X, y)
+
+
+def test_gradient_check_of_a_fitted_relu_network_with_dead_units():
+    # Dead units upstream and biases still 0 put ReLU pre-activations exactly
+    # on the kink: a correct backward pass scored 1.0.
+    rng = np.random.RandomState(9)
+    X, y = rng.normal(size=(23, 3)), rng.poisson(2.0, size=23).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = BPRegressor((2, 2), solver="sgd", max_iter=2, random_state=9).fit(X, y)
+    coefs = [W.copy() for W in reg.intercepts_]
+    assert gradient_check(reg, X, y) < TOL
+    for b, b0 in zip(reg.intercepts_, coefs):  # the model is not touched
+        np.testing.assert_array_equal(b, b0)
+
+
+def test_gradient_check_of_a_fitted_classifier_on_some_of_its_classes():
+    X, y, _ = _data("multiclass")
+    clf = BPClassifier(hidden_layer_sizes=(4,), activation="tanh", solver="lbfgs")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    # Rows of two of the three classes: nothing about warm_start.
+    part = y != "c"
+    assert gradient_check(clf, X[part], y[part]) < TOL
+    with pytest.raises(ValueError, match=r"labels \['z'\] not in classes_") as info:
+        gradient_check(clf, X[:4], ["a", "z", "a", "b"])
+    assert "warm_start" not in str(info.value)
+    assert "partial_fit" not in str(info.value)

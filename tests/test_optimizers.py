@@ -38,6 +38,28 @@ def test_adam():
         assert_allclose(theta, expected)
 
 
+def test_adam_with_betas_changed_midway():
+    # partial_fit follows set_params(beta_1=..., beta_2=...): the moments
+    # keep their values and decay at the new rates from then on.
+    rng = np.random.RandomState(1)
+    theta = rng.normal(size=4)
+    expected = theta.copy()
+    m = v = np.zeros(4)
+    opt = Adam(4, np.float64, 0.01, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
+    b1, b2 = 0.9, 0.999
+    for t in range(1, 9):
+        if t == 5:
+            b1, b2 = 0.5, 0.9
+            opt.set_betas(b1, b2)
+        g = rng.normal(size=4)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        lr = 0.01 * np.sqrt(1 - b2**t) / (1 - b1**t)
+        expected -= lr * m / (np.sqrt(v) + 1e-8)
+        opt.step(theta, g)
+        assert_allclose(theta, expected, rtol=1e-12)
+
+
 def test_float32_state():
     opt = Adam(3, np.float32, 0.1)
     theta = np.ones(3, dtype=np.float32)

@@ -1,5 +1,6 @@
 """Sequences of calls: a failed fit, warm starts and partial_fit after set_params."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -9,6 +10,7 @@ from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
 from skbpnet import BPClassifier, BPRegressor
+from skbpnet._network import Network
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +197,35 @@ def test_an_error_in_the_middle_of_training_restores_the_history(digits, monkeyp
     assert clf.loss_curve_ == curve
     for W, W0 in zip(clf.coefs_, coefs):
         assert_array_equal(W, W0)
+
+
+def test_a_failed_fit_leaves_the_random_stream_where_it_was(monkeypatch):
+    # A fit that fails after the validation split and the first shuffle drew
+    # from the stream; the next fit then differed from an untouched copy's.
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 2)), np.arange(20) % 2
+    clf = BPClassifier(
+        hidden_layer_sizes=(3,),
+        early_stopping=True,
+        validation_fraction=0.2,
+        warm_start=True,
+        max_iter=3,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    twin = copy.deepcopy(clf)
+
+    def failing(self, *args, **kwargs):
+        raise RuntimeError("a failure in the middle of training")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Network, "loss_grad", failing)
+        with pytest.raises(RuntimeError, match="middle of training"):
+            clf.fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        twin.fit(X, y)
+    for W, W_twin in zip(clf.coefs_, twin.coefs_):
+        assert_array_equal(W, W_twin)
