@@ -3,7 +3,7 @@
 import numbers
 
 import numpy as np
-from scipy.special import log_expit, log_softmax
+from scipy.special import expit, log_expit, log_softmax
 from sklearn.base import ClassifierMixin
 from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
@@ -305,11 +305,6 @@ class BPClassifier(ClassifierMixin, BaseBP):
             return Y.codes
         return Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
 
-    def _label_name(self, code):
-        # Codes of _stratify index classes_ (binary: 0 or 1).
-        label = self.classes_[int(code)]
-        return label.item() if hasattr(label, "item") else label
-
     def _validation_score(self, Y_true, P, sample_weight):
         return accuracy_score(Y_true, self._indicator(P), sample_weight=sample_weight)
 
@@ -401,15 +396,25 @@ class BPClassifier(ClassifierMixin, BaseBP):
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_``; for multilabel
-            targets, the probability of each label.
+            targets, the probability of each label. With binary targets the
+            first column is ``expit(-z)`` rather than ``1 - expit(z)``, so a
+            small probability of the first class keeps its digits instead of
+            rounding to 0.
         """
-        P = self._probabilities(X)
-        if self._label_binarizer.y_type_ == "binary":
-            return np.hstack([1 - P, P])
-        return P
+        check_is_fitted(self)
+        if self._label_binarizer.y_type_ != "binary":
+            return self._probabilities(X)
+        Z = self._forward(X)
+        return np.hstack([expit(-Z), expit(Z, out=Z)])
 
     def predict_log_proba(self, X):
-        """Logarithm of the class probabilities, computed stably from logits.
+        """Logarithm of :meth:`predict_proba`.
+
+        Computed from the logits (``log_softmax``, ``log_expit``), so it is
+        accurate where a probability is tiny. Where :meth:`predict_proba`
+        underflows to exactly 0 it is ``-inf``, as ``np.log(predict_proba(X))``
+        is in scikit-learn, so the two methods always agree on which
+        outcomes are impossible.
 
         Parameters
         ----------
@@ -422,10 +427,17 @@ class BPClassifier(ClassifierMixin, BaseBP):
         check_is_fitted(self)
         Z = self._forward(X)
         if self.out_activation_ == "softmax":
-            return log_softmax(Z, axis=1)
-        if self._label_binarizer.y_type_ == "binary":
-            return np.hstack([log_expit(-Z), log_expit(Z)])
-        return log_expit(Z)
+            log_proba = log_softmax(Z, axis=1)
+            # predict_proba's own arithmetic, so the zeros are the same.
+            zero = LOSSES["softmax_cross_entropy"].inverse_link(Z) == 0
+        else:
+            if self._label_binarizer.y_type_ == "binary":
+                Z = np.hstack([-Z, Z])
+            log_proba = log_expit(Z)
+            zero = expit(Z) == 0
+        # Where the probability itself underflows, -inf as its log.
+        log_proba[zero] = -np.inf
+        return log_proba
 
 
 def _check_classes(classes):

@@ -104,7 +104,10 @@ default='constant'
 
     validation_fraction : float in [0, 1), default=0.1
         Share of the training data held out for early stopping (unused
-        without it).
+        without it). A classifier's held-out share is stratified by class when
+        every class has at least two samples and fits in both parts, and a
+        plain random share otherwise (scikit-learn stratifies binary targets
+        only).
 
     n_iter_no_change : int or inf, default=10
         Training stops after more than this many consecutive epochs without an

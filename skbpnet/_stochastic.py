@@ -35,7 +35,7 @@ class _StochasticTraining:
 
     A mixin: it reads the estimator's hyperparameters and writes its fitted
     history.  Subclasses provide ``_validation_score`` (and, for classifiers,
-    ``_stratify`` and ``_label_name``).
+    ``_stratify``).
     """
 
     def _make_optimizer(self, net):
@@ -256,24 +256,13 @@ class _StochasticTraining:
         stratify = self._stratify(Y)
         if stratify is not None:
             codes, counts = np.unique(stratify, return_counts=True)
-            if counts.min() < 2:
-                # train_test_split would name the class by its internal code.
-                rare = [self._label_name(c) for c in codes[counts < 2]]
-                raise ValueError(
-                    f"early_stopping=True holds out a stratified validation set, "
-                    f"which needs at least 2 samples of every class; class(es) "
-                    f"{rare} have 1. Give more data or set early_stopping=False."
-                )
-            if min(n_val, n - n_val) < codes.size:
-                # train_test_split's own message speaks of its test_size.
-                raise ValueError(
-                    f"early_stopping=True holds out validation_fraction="
-                    f"{self.validation_fraction} of the {n} samples ({n_val}) "
-                    f"for validation, stratified by class; with {codes.size} "
-                    "classes both parts need at least one sample of each. "
-                    "Change validation_fraction, give more data or set "
-                    "early_stopping=False."
-                )
+            if counts.min() < 2 or min(n_val, n - n_val) < codes.size:
+                # A stratified split needs two samples of every class and room
+                # for each class in both parts.  Where it cannot be had, the
+                # split is a plain random one, which is what MLPClassifier
+                # always uses for multiclass targets: data it trains on is
+                # never refused here.
+                stratify = None
         train_idx, val_idx = train_test_split(
             np.arange(n),
             test_size=self.validation_fraction,
@@ -289,10 +278,6 @@ class _StochasticTraining:
 
     def _stratify(self, Y):
         return None
-
-    def _label_name(self, code):
-        """The user's label for a stratification code (classifiers only)."""
-        return code
 
     def _score_indices(self, net, X, Y, sample_weight, idx):
         """Validation score on rows ``idx``, predicted chunk by chunk."""

@@ -56,6 +56,48 @@ def test_string_labels_and_probabilities(moons):
     assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
 
 
+@pytest.mark.parametrize("y_kind", ["binary", "multiclass", "multilabel"])
+def test_log_proba_is_minus_inf_exactly_where_proba_underflows(y_kind):
+    # Far-apart classes drive some probabilities below float64's range: there
+    # predict_log_proba is -inf, as np.log(predict_proba) is in scikit-learn;
+    # elsewhere it keeps the digits a log of a tiny probability loses.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 2))
+    y = (X[:, 0] > 0).astype(int)
+    if y_kind == "multiclass":
+        y = y + (X[:, 1] > 0)
+    elif y_kind == "multilabel":
+        y = np.c_[y, X[:, 1] > 0].astype(int)
+    clf = BPClassifier(hidden_layer_sizes=(), solver="lbfgs", alpha=0.0, max_iter=50)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    X_far = np.r_[X, 1e4 * X[:5]]
+    proba = clf.predict_proba(X_far)
+    log_proba = clf.predict_log_proba(X_far)
+    zero = proba == 0
+    assert zero.any(), "the test needs an underflowing probability"
+    assert_array_equal(np.isneginf(log_proba), zero)
+    assert np.isfinite(log_proba[~zero]).all()
+    assert_allclose(np.exp(log_proba), proba, rtol=1e-9, atol=1e-15)
+    # The likely class's probability rounds to 1 long before the other one
+    # underflows: 1 - p would be 0 there, the computed one is not.
+    if y_kind == "binary":
+        tiny = (proba > 0) & (proba < 1e-17)
+        assert tiny.sum() > 5
+        assert_allclose(proba[tiny].sum(), np.exp(log_proba[tiny]).sum(), rtol=1e-12)
+
+
+def test_check_classifiers_train_with_lbfgs():
+    # scikit-learn's check compares predict_log_proba with np.log(predict_proba),
+    # infinities included; lbfgs fits its blobs so well that some underflow.
+    from sklearn.utils.estimator_checks import check_classifiers_train
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check_classifiers_train("BPClassifier", BPClassifier(solver="lbfgs"))
+
+
 def test_multiclass_softmax():
     X, y = load_digits(return_X_y=True)
     X = StandardScaler().fit_transform(X)
@@ -490,10 +532,43 @@ def test_partial_fit_class_weight_dict_with_classes_missing_from_a_batch():
     assert_allclose(fold.coefs_[0], plain.coefs_[0], rtol=1e-12)
 
 
-def test_early_stopping_with_too_few_samples_per_class_names_the_fraction():
-    X = np.random.RandomState(0).normal(size=(20, 2))
-    with pytest.raises(ValueError, match=r"validation_fraction=0.1 .* 3 classes"):
-        BPClassifier(early_stopping=True).fit(X, np.arange(20) % 3)
+def test_early_stopping_splits_at_random_where_stratifying_is_impossible():
+    # MLPClassifier never stratifies multiclass targets, so it trains on these;
+    # a swap to BPClassifier must too.  Stratified where possible, though.
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    for rows in [np.r_[0:50, 50:100, 100:101], np.r_[0:7, 50:57, 100:106]]:
+        clf = BPClassifier(
+            hidden_layer_sizes=(4,), early_stopping=True, max_iter=3, random_state=0
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf.fit(X[rows], y[rows])
+        assert len(clf.validation_scores_) == clf.n_iter_ >= 1
+    # 20 samples, 3 classes and a validation share of 2: no stratified split
+    # can hold every class, so this one is random, and it trains.
+    X20 = np.random.RandomState(0).normal(size=(20, 2))
+    clf = BPClassifier(hidden_layer_sizes=(3,), early_stopping=True, max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X20, np.arange(20) % 3)
+    assert clf.n_iter_ == 2
+
+
+def test_early_stopping_stratifies_when_it_can():
+    # Class 1 is a tenth of the data: every stratified 20 % share holds
+    # exactly 8 of its 40 rows, whatever the seed.
+    X = np.random.RandomState(0).normal(size=(400, 2))
+    y = (np.arange(400) % 10 == 0).astype(int)
+    clf = BPClassifier(hidden_layer_sizes=(2,), max_iter=1).fit(X, y)
+    clf.set_params(validation_fraction=0.2)
+    for seed in range(5):
+        _, val_idx = clf._split_validation(
+            y[:, None].astype(float), np.random.RandomState(seed)
+        )
+        assert val_idx.shape[0] == 80
+        assert (y[val_idx] == 1).sum() == 8
 
 
 def test_multilabel_partial_fit_checks_classes_against_the_columns():

@@ -136,7 +136,10 @@ def check_classifier_outputs(clf, X_new, multilabel):
     n_out = clf.n_outputs_ if multilabel else len(clf.classes_)
     assert proba.shape == log_proba.shape == (m, n_out)
     assert proba.dtype == dtype
-    assert np.isfinite(proba).all() and np.isfinite(log_proba).all()
+    assert np.isfinite(proba).all()
+    # -inf exactly where a probability underflowed to 0, finite elsewhere.
+    assert_array_equal(np.isneginf(log_proba), proba == 0)
+    assert np.isfinite(log_proba[proba > 0]).all()
     assert ((proba >= 0) & (proba <= 1)).all()
     assert (log_proba <= 0).all()
     atol = 1e-5 if dtype == np.float32 else 1e-12
