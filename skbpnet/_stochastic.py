@@ -136,6 +136,17 @@ class _StochasticTraining:
                 if not (np.isfinite(loss) and np.isfinite(net.params.sum())):
                     diverged = True
                     break
+                if early_stopping:
+                    # Scored before any history is written: a Ctrl-C while
+                    # scoring drops the whole epoch, so loss_curve_ and
+                    # validation_scores_ keep the same length.  Finite but
+                    # huge weights (a network about to diverge) may overflow
+                    # in the score: that epoch then scores NaN, which counts
+                    # as no improvement.
+                    with _quiet_overflow():
+                        score = self._score_indices(net, X, Y, sample_weight, val_idx)
+                    self.validation_scores_.append(score)
+                    n_scored += bool(np.isfinite(score))
                 self.n_iter_ += 1
                 checkpoints.epoch_done(net.params)
                 self.t_ += n_train
@@ -143,14 +154,6 @@ class _StochasticTraining:
                 self.loss_ = loss
                 self.loss_curve_.append(loss)
                 norm_rows.append(norms[None, :])
-                if early_stopping:
-                    # Finite but huge weights (a network about to diverge)
-                    # may overflow in the score: that epoch then scores NaN,
-                    # which counts as no improvement.
-                    with _quiet_overflow():
-                        score = self._score_indices(net, X, Y, sample_weight, val_idx)
-                    self.validation_scores_.append(score)
-                    n_scored += bool(np.isfinite(score))
                 self._update_no_improvement(net, early_stopping)
                 if self.verbose:
                     self._print_progress(start_time, early_stopping)

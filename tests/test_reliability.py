@@ -309,6 +309,34 @@ def test_keyboard_interrupt_with_early_stopping_restores_best(digits, monkeypatc
     assert np.all(np.isfinite(clf.predict_proba(X / 16)))
 
 
+def test_keyboard_interrupt_while_scoring_keeps_the_histories_aligned(
+    digits, monkeypatch
+):
+    # Ctrl-C while the validation set of epoch 4 is scored drops that epoch
+    # whole: its loss is not kept without its score.
+    from skbpnet._stochastic import _StochasticTraining
+
+    X, y = digits
+    calls = {"n": 0}
+    original = _StochasticTraining._score_indices
+
+    def interrupting(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(_StochasticTraining, "_score_indices", interrupting)
+    clf = BPClassifier(
+        hidden_layer_sizes=(16,), early_stopping=True, max_iter=50, random_state=0
+    )
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf.fit(X / 16, y)
+    assert clf.n_iter_ == 3
+    assert len(clf.loss_curve_) == len(clf.validation_scores_) == 3
+    assert clf.gradient_norms_.shape[0] == 3
+
+
 @pytest.mark.parametrize("early_stopping", [False, True])
 @pytest.mark.parametrize("order", ["C", "F"])
 def test_memmap_is_read_batch_by_batch(tmp_path, early_stopping, order):
