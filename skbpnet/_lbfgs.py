@@ -31,6 +31,10 @@ from ._threads import single_threaded_foreign_blas
 #: epsilon), the relative loss decrease below which it stops.
 _SCIPY_FTOL = 1e7 * np.finfo(np.float64).eps
 
+#: A stall (an iteration that does not lower the loss) with a gradient entry
+#: above this times the loss (and above ``tol``) gets a ConvergenceWarning.
+_STALL = 1e-6
+
 
 class _LbfgsTraining:
     """The L-BFGS training loop of :class:`~skbpnet._base.BaseBP`.
@@ -44,7 +48,9 @@ class _LbfgsTraining:
         s, total = _normalised_weights(sample_weight, X.shape[0], X.dtype)
         l2 = float(self.alpha) / total
         last = {}
-        accepted = {"x": net.params.astype(np.float64), "fun": np.inf}
+        # The last iterate L-BFGS accepted with a finite loss, and whether the
+        # latest iteration failed to lower the loss (a stall).
+        accepted = {"x": net.params.astype(np.float64), "fun": None, "stalled": False}
         losses, norms = [], []
         start_time = time.time()
 
@@ -62,29 +68,34 @@ class _LbfgsTraining:
             with _quiet_overflow():
                 loss = net.loss_grad(X, Y, s, l2) + l2 * net.penalty()
             grad = net.grad.astype(np.float64)
+            last["x"], last["loss"], last["grad"] = x.copy(), loss, grad
+            if accepted["fun"] is None:
+                accepted["fun"] = float(loss)  # the starting point's
             if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
                 # An infinite value makes the line search step back.
+                last["loss"] = np.inf
                 return np.inf, np.zeros_like(grad)
             with _quiet_overflow():
                 last["norms"] = net.gradient_norms()
             return loss, grad
 
         def record(intermediate_result):
-            if (
-                np.isfinite(intermediate_result.fun)
-                and np.isfinite(intermediate_result.x).all()
-            ):
-                accepted["x"] = np.array(intermediate_result.x)
+            x = intermediate_result.x
+            if np.isfinite(intermediate_result.fun) and np.isfinite(x).all():
+                accepted["stalled"] = not intermediate_result.fun < accepted["fun"]
+                accepted["x"] = np.array(x)
                 accepted["fun"] = float(intermediate_result.fun)
+            else:
+                accepted["stalled"] = True
             losses.append(reported(accepted["x"], accepted["fun"]))
-            norms.append(last["norms"])
+            norms.append(last.get("norms", np.full(len(net.coefs), np.nan)))
             if self.verbose:
                 print(
                     f"Iteration {len(losses)}, loss = {losses[-1]:.8f}, "
                     f"elapsed = {time.time() - start_time:.2f}s"
                 )
             task = tasks.begin_epoch()
-            net.params[...] = intermediate_result.x
+            net.params[...] = accepted["x"]
             if tasks.end_epoch(task, lambda: self._reconstruction(net)):
                 raise StopIteration  # scipy ends the minimisation cleanly
 
@@ -107,13 +118,23 @@ class _LbfgsTraining:
                 )
         except KeyboardInterrupt:
             _warn_interrupted("lbfgs" if losses else "before", len(losses))
-        if result is not None and np.isfinite(result.fun):
-            x, fun, nit = result.x, float(result.fun), int(result.nit)
+        if (
+            result is not None
+            and np.isfinite(result.fun)
+            and np.isfinite(result.x).all()
+        ):
+            x, nit = result.x, int(result.nit)
         else:
-            # Interrupted, or no finite point was ever reached beyond the start.
-            x, fun, nit = accepted["x"], accepted["fun"], len(losses)
+            # Interrupted, or L-BFGS ended on a non-finite point: keep the
+            # last iterate with a finite loss (the start if there is none).
+            x, nit = accepted["x"], len(losses)
+        # The loss of the weights returned, not result.fun: after an
+        # abnormal end that is the value at a rejected trial point.
+        if not ("x" in last and np.array_equal(last["x"], x)):
+            objective(x)
         net.params[...] = x
         self.n_iter_ = nit
+        fun = last["loss"]
         self.loss_ = (
             reported(x, fun)
             if np.isfinite(fun)
@@ -129,11 +150,29 @@ class _LbfgsTraining:
         if result is None:
             return
         stopped_by_callback = "callback" in str(result.message)
+        largest = float(np.max(np.abs(last["grad"]), initial=0.0))
         if result.status != 0 and not stopped_by_callback:
             warnings.warn(
                 f"lbfgs failed to converge after {self.n_iter_} iterations "
                 f"(status={result.status}): {result.message}. Increase max_iter "
                 "or max_fun, or scale the data.",
+                ConvergenceWarning,
+                stacklevel=_user_stacklevel(),
+            )
+        elif accepted["stalled"] and largest > max(self.tol, _STALL * abs(fun)):
+            # SciPy calls it convergence when an iteration cannot lower the
+            # loss, even when that is because every step it tried overflowed
+            # or changed nothing: a fit that never trained would pass silently.
+            # At a minimum resolved to float precision the gradient is many
+            # orders of magnitude below the loss, so a stall that leaves it
+            # above _STALL times the loss is a failed line search.
+            warnings.warn(
+                f"lbfgs stopped after {self.n_iter_} iterations without "
+                f"converging: its last iteration could not lower the loss (the "
+                f"steps it tried overflowed or were too small to change the "
+                f"weights), and the largest gradient entry is {largest:.3g}, "
+                f"above tol={self.tol}. Scale the inputs (e.g. StandardScaler), "
+                "or increase alpha.",
                 ConvergenceWarning,
                 stacklevel=_user_stacklevel(),
             )

@@ -13,6 +13,7 @@ from sklearn.datasets import (
     load_digits,
     load_iris,
     make_classification,
+    make_regression,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
@@ -180,6 +181,60 @@ def test_lbfgs_that_never_gets_finite_warns():
     with pytest.warns(ConvergenceWarning, match="diverged"):
         reg.fit(X, y)
     assert all(np.all(np.isfinite(W)) for W in reg.coefs_)
+
+
+def test_lbfgs_that_stalls_on_unscaled_data_warns():
+    # Unscaled diabetes with a Poisson loss: L-BFGS's line search cannot lower
+    # the loss after a step or two, and SciPy calls that convergence.
+    X, y = load_diabetes(return_X_y=True, scaled=False)
+    reg = BPRegressor(loss="poisson", solver="lbfgs", random_state=0)
+    with pytest.warns(ConvergenceWarning, match="could not lower the loss"):
+        reg.fit(X, y)
+    assert reg.n_iter_ < 5
+    # Scaled, the same model trains, without that warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        scaled = BPRegressor(
+            loss="poisson", solver="lbfgs", max_iter=2000, random_state=0
+        ).fit(StandardScaler().fit_transform(X), y)
+    assert scaled.n_iter_ > 5
+
+
+def test_lbfgs_whose_every_step_overflows_warns_and_keeps_the_start():
+    X, y = make_regression(300, 10, noise=1, random_state=0)
+    start = []
+
+    def init(fan_in, fan_out, rng, dtype):
+        start.append(rng.normal(size=(fan_in, fan_out)) / np.sqrt(fan_in))
+        return start[-1]
+
+    reg = BPRegressor(
+        hidden_layer_sizes=(32,), solver="lbfgs", init=init, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning, match="could not lower the loss"):
+        reg.fit(X * 1e100, y)
+    assert np.isfinite(reg.loss_curve_).all()
+    assert reg.loss_ == reg.loss_curve_[-1]
+    for W, W_start in zip(reg.coefs_, start):
+        assert_array_equal(W, W_start)
+
+
+def test_lbfgs_loss_is_that_of_the_weights_returned(digits):
+    # An abnormal end: SciPy's final value is that of a rejected trial point,
+    # not of the weights it returns.
+    X, y = digits
+    X = X * 1e10
+    clf = BPClassifier(
+        hidden_layer_sizes=(32,), solver="lbfgs", max_iter=50, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning, match="status=2"):
+        clf.fit(X, y)
+    Z = clf._forward(X)
+    log_p = Z - np.logaddexp.reduce(Z, axis=1, keepdims=True)
+    data = -log_p[np.arange(len(y)), np.searchsorted(clf.classes_, y)].mean()
+    penalty = clf.alpha / (2 * len(y)) * sum((W**2).sum() for W in clf.coefs_)
+    assert_allclose(clf.loss_, data + penalty, rtol=1e-9)
+    assert clf.loss_ == clf.loss_curve_[-1] == clf.best_loss_
 
 
 class InterruptAfter:
