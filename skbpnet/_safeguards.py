@@ -7,14 +7,18 @@
 * **Blow-up without overflow:** a final loss far above both a constant
   prediction's and the loss before training gets a warning.
 * **Interruption:** Ctrl-C keeps the best weights so far (see
-  :class:`_Checkpoints` for what that means without a validation set).
+  :class:`_Checkpoints` for what that means without a validation set);
+  :func:`_deferred_interrupt` keeps it out of an epoch's bookkeeping.
 
 The warnings point at the user's code (:func:`_user_stacklevel`).
 """
 
 import os
+import signal
 import sys
+import threading
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -171,6 +175,31 @@ def _warn_interrupted(kept, n_done):
         UserWarning,
         stacklevel=_user_stacklevel(),
     )
+
+
+@contextmanager
+def _deferred_interrupt():
+    """Hold a Ctrl-C that arrives inside the block until the block is done.
+
+    Python raises KeyboardInterrupt between any two statements; an epoch's
+    bookkeeping (history lists, counters, checkpoint) must not be cut in
+    half.  Only in the main thread, and only while Python's default SIGINT
+    handler is installed: a program with its own handler keeps it.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    received = []
+    signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if received:
+        raise KeyboardInterrupt
 
 
 class _Checkpoints:

@@ -18,6 +18,7 @@ from ._batches import _batch_size, _Batches, _normalised_weights
 from ._optimizers import SGD, Adam
 from ._safeguards import (
     _Checkpoints,
+    _deferred_interrupt,
     _quiet_overflow,
     _user_stacklevel,
     _warn_diverged,
@@ -136,25 +137,30 @@ class _StochasticTraining:
                 if not (np.isfinite(loss) and np.isfinite(net.params.sum())):
                     diverged = True
                     break
+                score = None
                 if early_stopping:
                     # Scored before any history is written: a Ctrl-C while
-                    # scoring drops the whole epoch, so loss_curve_ and
-                    # validation_scores_ keep the same length.  Finite but
-                    # huge weights (a network about to diverge) may overflow
-                    # in the score: that epoch then scores NaN, which counts
-                    # as no improvement.
+                    # scoring drops the whole epoch.  Finite but huge weights
+                    # (a network about to diverge) may overflow in the score:
+                    # that epoch then scores NaN, which counts as no
+                    # improvement.
                     with _quiet_overflow():
                         score = self._score_indices(net, X, Y, sample_weight, val_idx)
-                    self.validation_scores_.append(score)
-                    n_scored += bool(np.isfinite(score))
-                self.n_iter_ += 1
-                checkpoints.epoch_done(net.params)
-                self.t_ += n_train
-                optimizer.epoch += 1
-                self.loss_ = loss
-                self.loss_curve_.append(loss)
-                norm_rows.append(norms[None, :])
-                self._update_no_improvement(net, early_stopping)
+                # The epoch's history is written whole or not at all, so
+                # that n_iter_, loss_curve_, validation_scores_,
+                # gradient_norms_ and the kept weights always agree.
+                with _deferred_interrupt():
+                    if early_stopping:
+                        self.validation_scores_.append(score)
+                        n_scored += bool(np.isfinite(score))
+                    self.n_iter_ += 1
+                    checkpoints.epoch_done(net.params)
+                    self.t_ += n_train
+                    optimizer.epoch += 1
+                    self.loss_ = loss
+                    self.loss_curve_.append(loss)
+                    norm_rows.append(norms[None, :])
+                    self._update_no_improvement(net, early_stopping)
                 if self.verbose:
                     self._print_progress(start_time, early_stopping)
                 stop = self._schedule(optimizer)

@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import make_moons
+from sklearn.datasets import load_diabetes, make_moons
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -151,6 +151,27 @@ def test_verbose_prints_one_line_per_epoch(moons, capsys):
     assert lines[3].startswith("Iteration 4, ")
     assert "validation score = " in lines[0]
     assert "elapsed = " in lines[0]
+
+
+class StopAfter(Recorder):
+    """Stops any estimator after ``stop_after`` epochs (or iterations)."""
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        self.events.append(("end", context.task_name))
+        epochs = sum(e == ("end", "epoch") for e in self.events)
+        return context.task_name == "epoch" and epochs >= self.stop_after
+
+
+def test_lbfgs_stopped_by_a_callback_does_not_warn_of_a_stall():
+    # Unscaled Poisson diabetes stalls in its second iteration (a
+    # ConvergenceWarning without callbacks); a callback that stops the fit
+    # there asked for the stop, so no warning.
+    X, y = load_diabetes(return_X_y=True, scaled=False)
+    reg = BPRegressor(loss="poisson", solver="lbfgs", random_state=0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*found no step")
+        reg.set_callbacks(StopAfter(stop_after=2)).fit(X, y)
+    assert reg.n_iter_ == 2
 
 
 def test_verbose_lbfgs_prints_loss_and_elapsed_per_iteration(moons, capsys):

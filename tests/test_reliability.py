@@ -188,7 +188,7 @@ def test_lbfgs_that_stalls_on_unscaled_data_warns():
     # the loss after a step or two, and SciPy calls that convergence.
     X, y = load_diabetes(return_X_y=True, scaled=False)
     reg = BPRegressor(loss="poisson", solver="lbfgs", random_state=0)
-    with pytest.warns(ConvergenceWarning, match="could not lower the loss"):
+    with pytest.warns(ConvergenceWarning, match="found no step that lowers the loss"):
         reg.fit(X, y)
     assert reg.n_iter_ < 5
     # Scaled, the same model trains, without that warning.
@@ -211,12 +211,36 @@ def test_lbfgs_whose_every_step_overflows_warns_and_keeps_the_start():
     reg = BPRegressor(
         hidden_layer_sizes=(32,), solver="lbfgs", init=init, random_state=0
     )
-    with pytest.warns(ConvergenceWarning, match="could not lower the loss"):
+    with pytest.warns(ConvergenceWarning, match="found no step that lowers the loss"):
         reg.fit(X * 1e100, y)
     assert np.isfinite(reg.loss_curve_).all()
     assert reg.loss_ == reg.loss_curve_[-1]
     for W, W_start in zip(reg.coefs_, start):
         assert_array_equal(W, W_start)
+
+
+@pytest.mark.parametrize(
+    "case", ["float32_linear", "float64_loss_near_zero", "float32_standardised"]
+)
+def test_lbfgs_converged_fits_that_end_on_a_stall_do_not_warn(case):
+    # Converged fits often end on an iteration that cannot lower the loss at
+    # the dtype's precision; that is no failure.
+    if case == "float32_linear":
+        X, y = make_regression(300, 8, noise=5, random_state=1)
+        est, X = BPRegressor(hidden_layer_sizes=()), X.astype(np.float32)
+    elif case == "float64_loss_near_zero":
+        X, y = load_iris(return_X_y=True)
+        X = StandardScaler().fit_transform(X)
+        est = BPClassifier(hidden_layer_sizes=(32,), alpha=0.0, tol=0.0, max_iter=300)
+    else:
+        X, y = load_breast_cancer(return_X_y=True)
+        X = StandardScaler().fit_transform(X).astype(np.float32)
+        est = BPClassifier(hidden_layer_sizes=(32,), alpha=10.0, tol=0.0)
+    est.set_params(solver="lbfgs", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("error", message=".*found no step")
+        est.fit(X, y)
 
 
 def test_lbfgs_loss_is_that_of_the_weights_returned(digits):
@@ -390,6 +414,35 @@ def test_keyboard_interrupt_while_scoring_keeps_the_histories_aligned(
     assert clf.n_iter_ == 3
     assert len(clf.loss_curve_) == len(clf.validation_scores_) == 3
     assert clf.gradient_norms_.shape[0] == 3
+
+
+def test_ctrl_c_during_an_epochs_bookkeeping_waits_for_it(digits, monkeypatch):
+    # A real SIGINT in the middle of writing epoch 4's history: the epoch is
+    # written whole, then training stops.
+    import signal
+
+    from skbpnet._safeguards import _Checkpoints
+
+    X, y = digits
+    calls = {"n": 0}
+    original = _Checkpoints.epoch_done
+
+    def epoch_done(self, params):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            signal.raise_signal(signal.SIGINT)
+        return original(self, params)
+
+    monkeypatch.setattr(_Checkpoints, "epoch_done", epoch_done)
+    clf = BPClassifier(
+        hidden_layer_sizes=(16,), early_stopping=True, max_iter=50, random_state=0
+    )
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf.fit(X / 16, y)
+    assert clf.n_iter_ == len(clf.loss_curve_) == len(clf.validation_scores_) == 4
+    assert clf.gradient_norms_.shape[0] == 4
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])
