@@ -8,7 +8,7 @@
   prediction's and the loss before training gets a warning.
 * **Interruption:** Ctrl-C keeps the best weights so far (see
   :class:`_Checkpoints` for what that means without a validation set);
-  :func:`_deferred_interrupt` keeps it out of an epoch's bookkeeping.
+  ``_deferred_interrupt`` keeps it out of an epoch's bookkeeping.
 
 The warnings point at the user's code (:func:`_user_stacklevel`).
 """
