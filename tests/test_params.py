@@ -140,6 +140,10 @@ def test_dropout_is_checked_without_hidden_layers(params, error, match):
         BPClassifier(hidden_layer_sizes=(), **params).fit(X, y)
 
 
+# random_state=None draws a new start each run; on this tiny data set an
+# unlucky one ends L-BFGS abnormally (a ConvergenceWarning), which is beside
+# the point here.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize(
     "seed", [None, 0, 2**32 - 1, np.int64(3), np.random.RandomState(0)]
 )
