@@ -29,7 +29,7 @@ X_train, X_test, y_train, y_test = train_test_split(
 )
 
 # The same settings for both networks. Adam stops when the training loss has
-# not improved by ``tol`` for ``n_iter_no_change`` (10) epochs.
+# not improved by ``tol`` for more than ``n_iter_no_change`` (10) epochs.
 settings = {
     "hidden_layer_sizes": (64,),
     "alpha": 1e-3,

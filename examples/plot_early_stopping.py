@@ -8,7 +8,8 @@ the training history that :class:`~skbpnet.LossCurveDisplay` draws:
 
 * **early stopping** holds out part of the training data, tracks the
   validation score after every epoch, stops when it has not improved for
-  ``n_iter_no_change`` epochs and restores the weights of the best epoch;
+  more than ``n_iter_no_change`` epochs and restores the weights of the best
+  epoch;
 * **learning-rate schedules** change the step size of the stochastic solvers
   over time: ``'exponential'`` multiplies it by ``decay_rate`` every epoch
   (sgd and adam), ``'adaptive'`` divides it by five whenever the training loss
@@ -77,7 +78,8 @@ for name, model in [("early stopping", stopped), ("no early stopping", full)]:
 # bounces around. ``learning_rate='exponential'`` with ``decay_rate=0.9`` makes
 # the step :math:`\eta_t = \eta_0 \cdot 0.9^t` after epoch :math:`t`: big steps
 # first, ever finer ones later, and the loss settles. The constant run stops
-# early, after ``n_iter_no_change=10`` epochs without a new lowest loss.
+# early, after more than ``n_iter_no_change=10`` epochs (the eleventh) without
+# a new lowest loss.
 # (Runs that reach ``max_iter`` end with a ConvergenceWarning, silenced here.)
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
@@ -120,7 +122,7 @@ plt.show()
 # ------------------
 # With SGD and momentum the same data train smoothly at a constant
 # ``learning_rate_init=0.1``. ``'adaptive'`` keeps that rate while the
-# training loss improves by at least ``tol`` per epoch; after
+# training loss improves by at least ``tol`` per epoch; after more than
 # ``n_iter_no_change`` epochs without such an improvement it divides the rate
 # by five, and it stops once the rate has fallen below :math:`10^{-6}`. The
 # flat end of its curve is that series of ever smaller steps.

@@ -45,8 +45,8 @@ PARAMETERS = """\
     learning_rate : {'constant', 'invscaling', 'adaptive', 'exponential'}, \
 default='constant'
         Learning-rate schedule. 'invscaling' (``learning_rate_init / (t+1) **
-        power_t``, t the samples seen) and 'adaptive' (divide by 5 when
-        ``n_iter_no_change`` epochs bring no improvement) apply to sgd, as in
+        power_t``, t the samples seen) and 'adaptive' (divide by 5 when more
+        than ``n_iter_no_change`` epochs bring no improvement) apply to sgd, as in
         scikit-learn. 'exponential' (``learning_rate_init * decay_rate **
         epoch``) applies to sgd and adam.
 
