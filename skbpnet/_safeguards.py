@@ -198,8 +198,9 @@ def _deferred_interrupt():
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    if received:
-        raise KeyboardInterrupt
+        if received:
+            # Raised even when the block failed otherwise: Ctrl-C was pressed.
+            raise KeyboardInterrupt
 
 
 class _Checkpoints:
