@@ -315,10 +315,11 @@ def test_keyboard_interrupt_from_a_callback(digits, solver):
     assert_allclose(clf.predict_proba(X / 16), three.predict_proba(X / 16))
 
 
-def _interrupt_at_call(monkeypatch, call):
-    """Make the ``call``-th batch gradient raise KeyboardInterrupt."""
+def _interrupt_at_call(monkeypatch, call, owner=Network, name="loss_grad"):
+    """Make the ``call``-th call of ``owner.name`` (by default, the
+    ``call``-th batch gradient) raise KeyboardInterrupt."""
     calls = {"n": 0}
-    original = Network.loss_grad
+    original = getattr(owner, name)
 
     def interrupting(self, *args, **kwargs):
         calls["n"] += 1
@@ -326,7 +327,7 @@ def _interrupt_at_call(monkeypatch, call):
             raise KeyboardInterrupt
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(Network, "loss_grad", interrupting)
+    monkeypatch.setattr(owner, name, interrupting)
 
 
 def test_keyboard_interrupt_mid_epoch_keeps_the_last_complete_epoch(
@@ -385,16 +386,7 @@ def test_keyboard_interrupt_before_any_epoch_keeps_the_previous_weights(
 
 def test_keyboard_interrupt_with_early_stopping_restores_best(digits, monkeypatch):
     X, y = digits
-    calls = {"n": 0}
-    original = Network.loss_grad
-
-    def interrupting(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 60:
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Network, "loss_grad", interrupting)
+    _interrupt_at_call(monkeypatch, 60)
     clf = BPClassifier(
         hidden_layer_sizes=(16,), batch_size=100, early_stopping=True, random_state=0
     )
@@ -412,16 +404,7 @@ def test_keyboard_interrupt_while_scoring_keeps_the_histories_aligned(
     from skbpnet._stochastic import _StochasticTraining
 
     X, y = digits
-    calls = {"n": 0}
-    original = _StochasticTraining._score_indices
-
-    def interrupting(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 4:
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(_StochasticTraining, "_score_indices", interrupting)
+    _interrupt_at_call(monkeypatch, 4, _StochasticTraining, "_score_indices")
     clf = BPClassifier(
         hidden_layer_sizes=(16,), early_stopping=True, max_iter=50, random_state=0
     )
