@@ -154,28 +154,31 @@ class _LbfgsTraining:
                 stacklevel=_user_stacklevel(),
             )
         elif not stopped_by_callback:
-            _warn_if_untrained(fun, net.loss.constant_loss(Y, s), self, result)
+            data_loss = fun - l2 * net.penalty()
+            _warn_if_untrained(data_loss, net.loss.constant_loss(Y, s), self, result)
 
 
-def _warn_if_untrained(objective, constant, estimator, result):
-    """Warn when L-BFGS "converged" above the loss of a constant prediction.
+def _warn_if_untrained(data_loss, constant, estimator, result):
+    """Warn when L-BFGS "converged" with a data loss above a constant's.
 
-    All weights zero and suitable biases predict that constant at no penalty,
-    so a minimum of the regularised objective is never above it.  SciPy still
-    reports convergence when an iteration cannot lower the loss, also when
-    every step tried overflowed or was too short to matter (unscaled inputs,
-    after a huge first gradient): a fit that never trained would end silently.
-    A converged fit has a far lower loss, so the test does not fire on it,
-    whatever the dtype's precision or kinks of ReLU units.
+    All weights zero and suitable biases predict a constant at no penalty, so
+    at the best regularised fit the data loss (penalty excluded) is never
+    above that constant's loss.  SciPy still reports convergence when an
+    iteration cannot lower the loss, also when every step tried overflowed
+    or was too short to matter (unscaled inputs, after a huge first
+    gradient): a fit that never trained would end silently.  Both losses are
+    in the units training minimises (for several squared-error outputs, the
+    sum over them).  A constant target (``constant == 0``) is not judged.
     """
-    if not (constant > 0 and objective > 1.01 * constant):
+    if not (constant > 0 and data_loss > 1.01 * constant):
         return
     warnings.warn(
-        f"lbfgs stopped after {estimator.n_iter_} iteration(s) at a training loss "
-        f"of {estimator.loss_:.6g}, above that of a constant prediction: the "
-        f"network did not train, though SciPy's L-BFGS-B reported "
-        f"{result.message!r}. This happens with unscaled inputs: scale them "
-        "(e.g. StandardScaler), or increase alpha.",
+        f"lbfgs stopped after {estimator.n_iter_} iteration(s) with a training "
+        f"data loss of {data_loss:.6g} (penalty excluded), above the "
+        f"{constant:.6g} of a constant prediction: the network did not train, "
+        f"though SciPy's L-BFGS-B reported {result.message!r}. This happens "
+        "with unscaled data: scale the inputs (e.g. StandardScaler) and, for "
+        "regression, the targets.",
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )
