@@ -57,6 +57,10 @@ except ImportError:  # pragma: no cover - depends on the environment
 #: A patience no run reaches: with tol=0 every epoch is trained.
 NO_STOP = 10**9
 
+#: scikit-learn's (and torch's) L2 strength, MLPClassifier's default.
+#: skbpnet gets the equivalent per-step value, see bp_alpha().
+ALPHA = 1e-4
+
 #: Datasets: name -> (n_samples, n_features, make_classification extras).
 DATASETS = {
     "wide": (60000, 784, {"n_informative": 50, "n_classes": 10}),
@@ -210,19 +214,51 @@ def dataset(name, n_rows, dtype):
     return X, y
 
 
-def pair(case, max_iter, bp_init="glorot_uniform"):
-    """The sklearn and skbpnet estimators of a stochastic case, same params.
+def bp_alpha(n_train, batch):
+    """skbpnet's ``alpha`` whose per-step L2 equals sklearn's at ``ALPHA``.
+
+    scikit-learn's sgd/adam add ``alpha * W / m`` to each step's gradient, m
+    being the rows of that mini-batch; skbpnet adds ``alpha * W / n_train``
+    (its penalty is spread over the whole training set).  With the same
+    ``alpha`` skbpnet would thus regularise ``n_train / batch`` times less per
+    step (300x on (a)).  Scaling skbpnet's alpha by ``n_train / batch`` makes
+    the weight decay of every full batch equal.  A last, partial batch of
+    ``m < batch`` rows still differs (sklearn: ``ALPHA / m``, skbpnet and
+    torch: ``ALPHA / batch``); every case here has ``batch`` dividing
+    ``n_train``, so it does not arise, and ``last_batch_rows`` in the JSON says
+    so.
+    """
+    return ALPHA * n_train / batch
+
+
+def alpha_record(case, n_train):
+    """The L2 settings of a stochastic case as the report and JSON state them."""
+    batch = case["batch"]
+    return {
+        "sklearn": ALPHA,
+        "skbpnet": bp_alpha(n_train, batch),
+        "torch_weight_decay": ALPHA / batch,
+        "n_train": int(n_train),
+        "batch": batch,
+        "last_batch_rows": int(n_train % batch or batch),
+        "rule": "skbpnet alpha = sklearn alpha * n_train / batch",
+    }
+
+
+def pair(case, max_iter, n_train, bp_init="glorot_uniform"):
+    """The sklearn and skbpnet estimators of a stochastic case, same settings.
 
     ``bp_init='glorot_uniform'`` draws the weights from the distribution
     MLPClassifier uses for relu networks, so that accuracies compare like with
     like; skbpnet's own default ('auto' = he_normal for relu) trains this
-    unscaled data more slowly in the first epochs.
+    unscaled data more slowly in the first epochs.  ``alpha`` differs so that
+    the L2 term per step is the same (see :func:`bp_alpha`).
     """
     params = {
         "hidden_layer_sizes": case["hidden"],
         "activation": "relu",
         "solver": case["solver"],
-        "alpha": 1e-4,
+        "alpha": ALPHA,
         "batch_size": case["batch"],
         "learning_rate_init": case["lr"],
         "max_iter": max_iter,
@@ -234,7 +270,8 @@ def pair(case, max_iter, bp_init="glorot_uniform"):
         "nesterovs_momentum": True,
         "early_stopping": False,
     }
-    return MLPClassifier(**params), BPClassifier(init=bp_init, **params)
+    bp_params = dict(params, alpha=bp_alpha(n_train, case["batch"]))
+    return MLPClassifier(**params), BPClassifier(init=bp_init, **bp_params)
 
 
 # ----------------------------------------------------------------- GEMM bound
@@ -334,8 +371,9 @@ def torch_model(n_features, hidden, n_classes, dtype):
 def torch_train(case, X, y, epochs):
     """Train the equivalent nn.Sequential; returns (model, X tensor, y tensor).
 
-    The L2 penalty is weight decay ``alpha / batch_size`` on the weights only,
-    which is what scikit-learn's mini-batch objective adds to the gradient.
+    The L2 penalty is weight decay ``ALPHA / batch_size`` on the weights only,
+    which is what scikit-learn's mini-batch objective adds to the gradient of
+    a full batch.
     """
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)
@@ -347,7 +385,7 @@ def torch_train(case, X, y, epochs):
     weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
     biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
     groups = [
-        {"params": weights, "weight_decay": 1e-4 / case["batch"]},
+        {"params": weights, "weight_decay": ALPHA / case["batch"]},
         {"params": biases, "weight_decay": 0.0},
     ]
     if case["solver"] == "adam":
@@ -404,7 +442,7 @@ def run_train(key, case, args):
     epochs = args.epochs or (case["quick_epochs"] if args.quick else case["epochs"])
     X, y = dataset(case["data"], rows_for(case, args.quick), case["dtype"])
     n_classes = len(np.unique(y))
-    sk0, bp0 = pair(case, epochs, args.bp_init)
+    sk0, bp0 = pair(case, epochs, X.shape[0], args.bp_init)
     n_out = 1 if n_classes == 2 else n_classes
     bound = GemmBound(X, case["hidden"], n_out, case["batch"])
     use_torch = torch is not None and not args.no_torch
@@ -438,6 +476,7 @@ def run_train(key, case, args):
     res.update(
         n_samples=int(X.shape[0]),
         epochs=epochs,
+        alpha=alpha_record(case, X.shape[0]),
         n_iter={"sklearn": int(sk.n_iter_), "skbpnet": int(bp.n_iter_)},
         dtype_fitted={
             "sklearn": str(sk.coefs_[0].dtype),
@@ -463,7 +502,10 @@ def run_lbfgs(key, case, args):
         "hidden_layer_sizes": case["hidden"],
         "activation": "relu",
         "solver": "lbfgs",
-        "alpha": 1e-4,
+        # Full batch: both divide the penalty by the training-set size
+        # (sklearn's lbfgs by n_samples, skbpnet by the total weight), so the
+        # same alpha is the same objective and needs no mapping.
+        "alpha": ALPHA,
         "max_iter": max_iter,
         "random_state": 0,
     }  # default tol (1e-4) on both
@@ -485,6 +527,11 @@ def run_lbfgs(key, case, args):
     res.update(
         n_samples=int(X_tr.shape[0]),
         max_iter=max_iter,
+        alpha={
+            "sklearn": ALPHA,
+            "skbpnet": ALPHA,
+            "rule": "same alpha: full batch, both divide the penalty by n_samples",
+        },
         n_iter={"sklearn": int(sk.n_iter_), "skbpnet": int(bp.n_iter_)},
         acc_sk=float(sk.score(X_tr, y_tr)),
         acc_bp=float(bp.score(X_tr, y_tr)),
@@ -498,7 +545,7 @@ def run_lbfgs(key, case, args):
 
 def run_predict(key, case, args):
     X, y = dataset(case["data"], rows_for(case, args.quick), case["dtype"])
-    sk, bp = pair(case, 1, args.bp_init)
+    sk, bp = pair(case, 1, X.shape[0], args.bp_init)
     quiet_fit(sk, X, y)
     quiet_fit(bp, X, y)
     use_torch = torch is not None and not args.no_torch
@@ -544,6 +591,7 @@ def run_predict(key, case, args):
     res.update(
         n_samples=int(X.shape[0]),
         calls_per_timing=calls,
+        alpha=alpha_record(case, X.shape[0]),
         proba_dtype={"sklearn": str(P_sk.dtype), "skbpnet": str(P_bp.dtype)},
         acc_sk=float(np.mean(classes[P_sk.argmax(axis=1)] == y)),
         acc_bp=float(np.mean(classes[P_bp.argmax(axis=1)] == y)),
@@ -567,13 +615,14 @@ def peak_fit_memory(est, X, y):
 
 def run_memory(key, case, args):
     X, y = dataset(case["data"], rows_for(case, args.quick), case["dtype"])
-    sk, bp = pair(case, 1, args.bp_init)
+    sk, bp = pair(case, 1, X.shape[0], args.bp_init)
     mib = 2.0**20
     res = {
         "case": key,
         "title": case["title"],
         "unit": "MiB",
         "n_samples": int(X.shape[0]),
+        "alpha": alpha_record(case, X.shape[0]),
         "data_mib": (X.nbytes + y.nbytes) / mib,
         "sklearn_mib": peak_fit_memory(sk, X, y) / mib,
         "skbpnet_mib": peak_fit_memory(bp, X, y) / mib,
@@ -616,7 +665,7 @@ def profile_case(key, case, args, top):
     if case["kind"] == "train":
         epochs = args.epochs or (case["quick_epochs"] if args.quick else case["epochs"])
         X, y = dataset(case["data"], rows_for(case, args.quick), case["dtype"])
-        est = pair(case, epochs, args.bp_init)[1]
+        est = pair(case, epochs, X.shape[0], args.bp_init)[1]
     elif case["kind"] == "lbfgs":
         X, y = load_digits(return_X_y=True)
         X = StandardScaler().fit_transform(X)
@@ -798,6 +847,9 @@ def print_table(results, torch_note):
             print(torch_note)
         for r in rows:
             extras = []
+            if "alpha" in r:
+                a = r["alpha"]
+                extras.append(f"alpha sk/bp {a['sklearn']:.4g}/{a['skbpnet']:.4g}")
             if "n_iter" in r:
                 n_it = r["n_iter"]
                 extras.append(f"n_iter sk/bp {n_it['sklearn']}/{n_it['skbpnet']}")
@@ -924,6 +976,12 @@ def run(args):
     print(
         f"mode: {mode}, repeats: {args.repeats}, cases: {' '.join(args.keys)}, "
         f"skbpnet init: {args.bp_init}, load average before: {loadavg()}\n"
+    )
+    print(
+        f"L2: sklearn alpha={ALPHA:g} (adds alpha*W/batch per step); skbpnet "
+        f"alpha = {ALPHA:g} * n_train / batch in the stochastic cases (it adds "
+        f"alpha*W/n_train per step), the same per-step decay; torch weight_decay "
+        f"= {ALPHA:g}/batch; lbfgs (d): alpha={ALPHA:g} on both (full batch).\n"
     )
 
     if args.profile:
