@@ -3,8 +3,10 @@
 Both estimators are trained in one process on the same data, architecture,
 solver, batch size, dtype and number of epochs.  ``tol=0`` with a huge
 ``n_iter_no_change`` makes the stochastic solvers run exactly ``max_iter``
-epochs.  Runs are interleaved (sklearn, skbpnet, torch, GEMM bound, then again)
-and the medians of ``--repeats`` rounds are reported.  The headline is
+epochs.  Runs are interleaved in rounds whose order rotates (round r starts at
+contender r mod k: sklearn, skbpnet, torch, GEMM bound, then skbpnet, torch,
+GEMM bound, sklearn, ...) and the medians of ``--repeats`` rounds are
+reported; the JSON keeps each round's order.  The headline is
 ``ratio = sklearn time / skbpnet time``: above 1 means skbpnet is faster.
 
 The "GEMM bound" times only the matrix products one training epoch needs at
@@ -203,6 +205,34 @@ def timed(fn, *args):
     t0 = time.perf_counter()
     out = fn(*args)
     return time.perf_counter() - t0, out
+
+
+def interleave(key, contenders, repeats, times, unit):
+    """Run ``repeats`` rounds of every contender; return each round's order.
+
+    ``contenders`` maps a name (a key of ``times``) to a callable that times
+    one run and appends to ``times[name]``.  Round ``r`` starts at contender
+    ``r mod k`` and keeps the cyclic order (sklearn, skbpnet, torch, gemm
+    -> skbpnet, torch, gemm, sklearn -> ...).  With a fixed order, whatever
+    one contender leaves behind (a warm or cold cache, a CPU clock changed by
+    the previous load, memory to give back) always falls on the same next
+    contender; rotating spreads those effects over all of them.  Every
+    contender leads one round when ``repeats`` is a multiple of ``k``.
+    """
+    names = list(contenders)
+    orders = []
+    for r in range(repeats):
+        start = r % len(names)
+        order = names[start:] + names[:start]
+        for name in order:
+            contenders[name]()
+        orders.append(order)
+        log(
+            f"  {key} round {r + 1}/{repeats} ({' > '.join(order)}): "
+            + " ".join(f"{name} {times[name][-1]:.4g}" for name in names)
+            + f" {unit}"
+        )
+    return orders
 
 
 @cache
@@ -471,23 +501,33 @@ def run_train(key, case, args):
     bound.epoch()
 
     times = {"sklearn": [], "skbpnet": [], "torch": [], "gemm": []}
-    for r in range(args.repeats):
-        t, sk = timed(quiet_fit, clone(sk0), X, y)
+    fitted = {}  # the last fit of each; every round's fit is the same
+
+    def run_sklearn():
+        t, fitted["sklearn"] = timed(quiet_fit, clone(sk0), X, y)
         times["sklearn"].append(t / epochs)
-        t, bp = timed(quiet_fit, clone(bp0), X, y)
+
+    def run_skbpnet():
+        t, fitted["skbpnet"] = timed(quiet_fit, clone(bp0), X, y)
         times["skbpnet"].append(t / epochs)
-        if use_torch:
-            t, (model, Xt, _) = timed(torch_train, case, X, y, epochs)
-            times["torch"].append(t / epochs)
+
+    def run_torch():
+        t, fitted["torch"] = timed(torch_train, case, X, y, epochs)
+        times["torch"].append(t / epochs)
+
+    def run_gemm():
         t, _ = timed(bound.epoch)
         times["gemm"].append(t)
-        log(
-            f"  {key} round {r + 1}/{args.repeats}: sklearn {times['sklearn'][-1]:.4g}"
-            f" skbpnet {times['skbpnet'][-1]:.4g}"
-            + (f" torch {times['torch'][-1]:.4g}" if use_torch else "")
-            + f" gemm {times['gemm'][-1]:.4g} s/epoch"
-        )
-    res = summarise(key, case, times)
+
+    contenders = {"sklearn": run_sklearn, "skbpnet": run_skbpnet}
+    if use_torch:
+        contenders["torch"] = run_torch
+    contenders["gemm"] = run_gemm
+    orders = interleave(key, contenders, args.repeats, times, "s/epoch")
+    sk, bp = fitted["sklearn"], fitted["skbpnet"]
+    if use_torch:
+        model, Xt, _ = fitted["torch"]
+    res = summarise(key, case, times, orders)
     res.update(
         n_samples=int(X.shape[0]),
         epochs=epochs,
@@ -529,16 +569,22 @@ def run_lbfgs(key, case, args):
     quiet_fit(clone(sk0).set_params(max_iter=5), X_tr, y_tr)
     quiet_fit(clone(bp0).set_params(max_iter=5), X_tr, y_tr)
     times = {"sklearn": [], "skbpnet": [], "torch": [], "gemm": []}
-    for r in range(args.repeats):
-        t, sk = timed(quiet_fit, clone(sk0), X_tr, y_tr)
-        times["sklearn"].append(t)
-        t, bp = timed(quiet_fit, clone(bp0), X_tr, y_tr)
-        times["skbpnet"].append(t)
-        log(
-            f"  {key} round {r + 1}/{args.repeats}: sklearn {times['sklearn'][-1]:.4g}"
-            f" skbpnet {times['skbpnet'][-1]:.4g} s/fit"
-        )
-    res = summarise(key, case, times)
+    fitted = {}
+
+    def contender(name, est0):
+        def run_one():
+            t, fitted[name] = timed(quiet_fit, clone(est0), X_tr, y_tr)
+            times[name].append(t)
+
+        return run_one
+
+    contenders = {
+        "sklearn": contender("sklearn", sk0),
+        "skbpnet": contender("skbpnet", bp0),
+    }
+    orders = interleave(key, contenders, args.repeats, times, "s/fit")
+    sk, bp = fitted["sklearn"], fitted["skbpnet"]
+    res = summarise(key, case, times, orders)
     res.update(
         n_samples=int(X_tr.shape[0]),
         max_iter=max_iter,
@@ -587,14 +633,22 @@ def run_predict(key, case, args):
         bound.predict_split(workers)
     times = {"sklearn": [], "skbpnet": [], "torch": [], "gemm": []}
     times.update(gemm_one_call=[], gemm_split=[])
-    for r in range(args.repeats):
-        t, P_sk = timed(many, sk.predict_proba, X)
+    probas = {}
+
+    def run_sklearn():
+        t, probas["sklearn"] = timed(many, sk.predict_proba, X)
         times["sklearn"].append(t / calls)
-        t, P_bp = timed(many, bp.predict_proba, X)
+
+    def run_skbpnet():
+        t, probas["skbpnet"] = timed(many, bp.predict_proba, X)
         times["skbpnet"].append(t / calls)
-        if use_torch:
-            t, _ = timed(many, torch_predict_proba, model, Xt)
-            times["torch"].append(t / calls)
+
+    def run_torch():
+        t, _ = timed(many, torch_predict_proba, model, Xt)
+        times["torch"].append(t / calls)
+
+    def run_gemm():
+        # Both ways of the bound form one contender: they are one floor.
         t_one, _ = timed(many, bound.predict)
         t = t_one
         if workers > 1:
@@ -603,13 +657,14 @@ def run_predict(key, case, args):
             t = min(t_one, t_split)
         times["gemm_one_call"].append(t_one / calls)
         times["gemm"].append(t / calls)
-        log(
-            f"  {key} round {r + 1}/{args.repeats}: sklearn {times['sklearn'][-1]:.4g}"
-            f" skbpnet {times['skbpnet'][-1]:.4g}"
-            + (f" torch {times['torch'][-1]:.4g}" if use_torch else "")
-            + f" gemm {times['gemm'][-1]:.4g} s/call"
-        )
-    res = summarise(key, case, times)
+
+    contenders = {"sklearn": run_sklearn, "skbpnet": run_skbpnet}
+    if use_torch:
+        contenders["torch"] = run_torch
+    contenders["gemm"] = run_gemm
+    orders = interleave(key, contenders, args.repeats, times, "s/call")
+    P_sk, P_bp = probas["sklearn"], probas["skbpnet"]
+    res = summarise(key, case, times, orders)
     classes = sk.classes_
     res.update(
         n_samples=int(X.shape[0]),
@@ -657,7 +712,7 @@ def run_memory(key, case, args):
     return res
 
 
-def summarise(key, case, times):
+def summarise(key, case, times, orders):
     sk, bp = median(times["sklearn"]), median(times["skbpnet"])
     tt, gemm = median(times["torch"]), median(times["gemm"])
     return {
@@ -671,6 +726,8 @@ def summarise(key, case, times):
         "gemm_bound_s": gemm,
         "pct_of_bound": 100.0 * gemm / bp if gemm is not None else None,
         "times": times,
+        # The contenders in the order each round ran them (see interleave).
+        "round_orders": orders,
     }
 
 
