@@ -59,6 +59,14 @@ except ImportError:  # pragma: no cover - depends on the environment
 #: A patience no run reaches: with tol=0 every epoch is trained.
 NO_STOP = 10**9
 
+#: Rounds of one contender spreading more than this (max/min - 1) get a note
+#: under the table: their median rests on few undisturbed runs.
+NOISY_SPREAD = 0.20
+
+#: The accuracy target: skbpnet's training accuracy after the same epochs
+#: within this many points of scikit-learn's.
+ACC_TARGET_PTS = 1.0
+
 #: Fewest timed rounds: the targets are stated for medians of >= 3 runs.
 MIN_REPEATS = 3
 
@@ -715,6 +723,12 @@ def run_memory(key, case, args):
 def summarise(key, case, times, orders):
     sk, bp = median(times["sklearn"]), median(times["skbpnet"])
     tt, gemm = median(times["torch"]), median(times["gemm"])
+    # max/min - 1 of each contender's rounds: how far apart its runs were.
+    spread = {
+        name: max(times[name]) / min(times[name]) - 1.0
+        for name in ("sklearn", "skbpnet", "torch", "gemm")
+        if times[name] and min(times[name]) > 0
+    }
     return {
         "case": key,
         "title": case["title"],
@@ -728,6 +742,7 @@ def summarise(key, case, times, orders):
         "times": times,
         # The contenders in the order each round ran them (see interleave).
         "round_orders": orders,
+        "spread": spread,
     }
 
 
@@ -962,6 +977,7 @@ def print_table(results, torch_note):
                 extras.append(f"rows {r['n_samples']}")
             print(f"- {r['case']}: " + "; ".join(extras))
         print()
+        print_noisy(rows)
     for r in mem:
         print("## Peak extra memory during fit (tracemalloc)\n")
         print("| case | data MiB | sklearn MiB | skbpnet MiB | sklearn/skbpnet |")
@@ -973,6 +989,38 @@ def print_table(results, torch_note):
             f"| {fmt(ratio, 'ratio')} |"
         )
         print()
+
+
+def noisy_rounds(r):
+    """(contender, spread) of a result whose rounds spread > NOISY_SPREAD."""
+    return [(name, s) for name, s in r["spread"].items() if s > NOISY_SPREAD]
+
+
+def print_noisy(rows):
+    """A visible note for each contender whose rounds disagree a lot.
+
+    The table shows medians only; a median of rounds 30 % apart moves with the
+    next disturbance on a shared machine, and the reader should know which
+    figures those are without opening the JSON.
+    """
+    noisy = [(r, name, s) for r in rows for name, s in noisy_rounds(r)]
+    if not noisy:
+        print(
+            f"Rounds: every contender's rounds within {NOISY_SPREAD:.0%} "
+            "(max/min - 1).\n"
+        )
+        return
+    print(
+        f"**Noisy rounds** (max/min - 1 > {NOISY_SPREAD:.0%}: the median is "
+        "fragile; rerun with more --repeats or on a quieter machine):\n"
+    )
+    for r, name, s in noisy:
+        t = r["times"][name]
+        print(
+            f"- NOISY: {r['case']} {r['title']}, {name}: rounds spread "
+            f"{s:.0%} ({min(t):.4g} to {max(t):.4g} {r['unit']})"
+        )
+    print()
 
 
 # ---------------------------------------------------------------------- main
