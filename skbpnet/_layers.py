@@ -31,11 +31,11 @@ class Dense:
 
     def activate(self, Z, cache):
         """Return ``A = f(Z)``, overwriting ``Z``."""
-        return self._forward(Z)
+        return self._forward(Z, _work(cache, Z))
 
     def backward(self, dA, A, cache):
         """Return ``dZ = dA * f'(.)`` computed from ``A``, overwriting ``dA``."""
-        return self._derivative(A, dA)
+        return self._derivative(A, dA, _work(cache, A))
 
 
 class Maxout:
@@ -58,28 +58,56 @@ class Maxout:
     def activate(self, Z, cache):
         n = Z.shape[0]
         Z3 = Z.reshape(n, self.units, self.pieces)
-        winner = Z3.argmax(axis=2)[..., None]
         if cache is None:
-            return np.take_along_axis(Z3, winner, axis=2)[..., 0]
-        cache["winner"] = winner
-        A = cache.setdefault("A", np.empty((n, self.units), dtype=Z.dtype))
-        if A.shape[0] < n:
-            A = cache["A"] = np.empty((n, self.units), dtype=Z.dtype)
-        A = A[:n]
-        A[...] = np.take_along_axis(Z3, winner, axis=2)[..., 0]
+            return Z3.max(axis=2)
+        # Piece by piece rather than argmax/max along the short last axis:
+        # NumPy reduces along a short axis slowly, and this way nothing is
+        # allocated. A strict comparison keeps the first of tied pieces.
+        A = _scratch(cache, "A", (n, self.units), Z.dtype)
+        winner = _scratch(cache, "winner", (n, self.units), np.intp)
+        better = _scratch(cache, "better", (n, self.units), bool)
+        np.copyto(A, Z3[:, :, 0])
+        winner.fill(0)
+        for piece in range(1, self.pieces):
+            np.greater(Z3[:, :, piece], A, out=better)
+            np.copyto(winner, piece, where=better)
+            np.maximum(A, Z3[:, :, piece], out=A)
         return A
 
     def backward(self, dA, A, cache):
         n = dA.shape[0]
-        dZ = cache.get("dZ")
-        if dZ is None or dZ.shape[0] < n:
-            dZ = cache["dZ"] = np.empty((n, self.n_cols), dtype=dA.dtype)
-        dZ = dZ[:n]
-        dZ.fill(0)
-        np.put_along_axis(
-            dZ.reshape(n, self.units, self.pieces), cache["winner"], dA[..., None], 2
+        dZ3 = _scratch(cache, "dZ", (n, self.n_cols), dA.dtype).reshape(
+            n, self.units, self.pieces
         )
-        return dZ
+        won = _scratch(cache, "better", (n, self.units), bool)
+        winner = cache["winner"][:n]
+        # Only the winning piece of each unit receives the gradient.
+        for piece in range(self.pieces):
+            np.equal(winner, piece, out=won)
+            np.multiply(dA, won, out=dZ3[:, :, piece])
+        return dZ3.reshape(n, self.n_cols)
+
+
+def _scratch(cache, key, shape, dtype):
+    """The first ``shape[0]`` rows of a work array kept in ``cache``.
+
+    The array is allocated on first use and again only when a larger batch
+    comes, so training steps reuse it.
+    """
+    buf = cache.get(key)
+    if buf is None or buf.shape[0] < shape[0] or buf.dtype != dtype:
+        buf = cache[key] = np.empty(shape, dtype=dtype)
+    return buf[: shape[0]]
+
+
+def _work(cache, Z):
+    """The activations' ``(floats, flags)`` scratch pair for ``Z``, or None."""
+    if cache is None:
+        return None
+    return (
+        _scratch(cache, "floats", Z.shape, Z.dtype),
+        _scratch(cache, "flags", Z.shape, bool),
+    )
 
 
 def make_layer(units, activation, maxout_pieces):

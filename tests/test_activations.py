@@ -53,3 +53,18 @@ def test_extreme_inputs_stay_finite():
 def test_logistic_is_an_alias_of_sigmoid():
     assert canonical_activation("logistic") == "sigmoid"
     assert canonical_activation("relu") == "relu"
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_work_buffers_give_the_same_values(name):
+    # Training passes scratch arrays; prediction and these tests pass none.
+    forward, derivative = ACTIVATIONS[name]
+    rng = np.random.RandomState(1)
+    Z = rng.uniform(-4, 4, size=(20, 6))
+    Z[0, :3] = 0.0  # the kink itself
+    work = (np.full_like(Z, np.nan), np.ones(Z.shape, dtype=bool))
+    A = forward(Z.copy())
+    assert_allclose(forward(Z.copy(), work), A, rtol=1e-15, atol=0)
+    delta = rng.normal(size=Z.shape)
+    expected = derivative(A, delta.copy())
+    assert_allclose(derivative(A, delta.copy(), work), expected, rtol=1e-15, atol=0)

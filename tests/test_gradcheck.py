@@ -102,7 +102,7 @@ def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
 
     forward, _ = _activations.ACTIVATIONS["tanh"]
     monkeypatch.setitem(
-        _activations.ACTIVATIONS, "tanh", (forward, lambda A, delta: delta)
+        _activations.ACTIVATIONS, "tanh", (forward, lambda A, delta, work=None: delta)
     )
     X, y, _ = _data("binary")
     est = BPClassifier(hidden_layer_sizes=(4,), activation="tanh", random_state=0)

@@ -226,3 +226,18 @@ def test_gradient_norms_do_not_overflow_when_the_rms_is_finite():
         assert net.gradient_norms()[0] == np.inf
     net.grad_coefs[0][...] = 0.0
     assert net.gradient_norms()[0] == 0.0
+
+
+def test_maxout_ties_go_to_the_first_piece_and_the_gradient_to_the_winner():
+    from skbpnet._layers import Maxout
+
+    layer = Maxout(units=2, pieces=3)
+    Z = np.array([[1.0, 3.0, 3.0, -1.0, -2.0, -1.0], [5.0, 5.0, 5.0, 0.0, 2.0, 1.0]])
+    cache = {}
+    A = layer.activate(Z.copy(), cache)
+    np.testing.assert_array_equal(A, [[3.0, -1.0], [5.0, 2.0]])
+    np.testing.assert_array_equal(A, layer.activate(Z.copy(), None))
+    # np.argmax's convention: the first of tied pieces wins.
+    np.testing.assert_array_equal(cache["winner"][:2], [[1, 0], [0, 1]])
+    dZ = layer.backward(np.array([[10.0, 20.0], [30.0, 40.0]]), A, cache)
+    np.testing.assert_array_equal(dZ, [[0, 10, 0, 20, 0, 0], [30, 0, 0, 0, 40, 0]])
