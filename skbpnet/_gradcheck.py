@@ -3,6 +3,7 @@
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._batches import _drop_weightless, _normalised_weights
 from ._safeguards import _quiet_overflow
@@ -17,10 +18,25 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     float64 and with dropout off.  Every parameter is perturbed by ``+-eps``.
     An unfitted estimator gets its initial weights from ``init`` and small
     random biases (zero biases would put some pre-activations exactly on a
-    ReLU kink, where no derivative exists). For the same reason, a fitted
-    ReLU layer with a pre-activation exactly at 0 (dead units upstream, a
-    bias still at 0) has its biases moved by at most 1e-3 on the copy that
-    is checked. Rows of zero sample weight are left out, as in ``fit``.
+    ReLU kink, where no derivative exists). Rows of zero sample weight are
+    left out, as in ``fit``.
+
+    ReLU, leaky ReLU and maxout have kinks, where the loss has no derivative
+    and a difference quotient whose step crosses the kink mixes two slopes:
+    a correct backward pass would score up to about 1. Networks often sit on
+    or next to kinks (lbfgs settles there; a dead unit upstream and an
+    untrained bias put a pre-activation exactly at 0; two maxout pieces may
+    tie). So the check is made at a nearby differentiable point. On the copy
+    that is checked (fitted or fresh), layer by layer from the input, the
+    margin of a pre-activation is ``10 * eps`` times its largest derivative
+    with respect to any single parameter, so that no step of the check can
+    move it by more than a tenth of the margin. A ReLU or leaky ReLU unit
+    whose pre-activation is within its margin of 0 on some row, or a maxout
+    piece within the sum of both margins of the largest of its unit's other
+    pieces, has its bias moved by the smallest offset that puts every row at
+    least twice as far away; later layers see the moved activations. Other
+    units, and smooth activations, keep their biases, and the moves are
+    usually far below 1e-3.
 
     For every weight matrix and bias vector the relative error
     ``||g_bp - g_fd|| / max(||g_bp||, ||g_fd||, floor)`` is computed; the
@@ -42,7 +58,7 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     Parameters
     ----------
     estimator : BPClassifier or BPRegressor
-        Fitted or not; it is not modified.
+        Fitted or not; it is not modified (biases are moved on a copy).
     X : array-like of shape (n_samples, n_features)
         Data; converted to float64.
     y : array-like
@@ -86,18 +102,16 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
         ):
             if hasattr(estimator, name):
                 setattr(est, name, getattr(estimator, name))
-        est.coefs_ = [np.asarray(W, dtype=np.float64) for W in estimator.coefs_]
-        est.intercepts_ = [
-            np.asarray(b, dtype=np.float64) for b in estimator.intercepts_
-        ]
+        # Copies: the network below copies them again, but nothing done to
+        # the checked point may ever reach the user's model.
+        est.coefs_ = [np.array(W, dtype=np.float64) for W in estimator.coefs_]
+        est.intercepts_ = [np.array(b, dtype=np.float64) for b in estimator.intercepts_]
     # Any DataFrame becomes an array; the copy above does not take the
     # fitted feature_names_in_, so nothing compares column names with it.
     X = X.astype(np.float64) if hasattr(X, "tocsr") else np.asarray(X, np.float64)
     net, X, _, Y, sample_weight = est._prepare(X, y, sample_weight, incremental=False)
     X, Y, sample_weight = _drop_weightless(X, Y, sample_weight)
     Y = np.asarray(Y)
-    if fitted:
-        _leave_relu_kinks(net, X)
     if not fitted:
         # Fresh biases are zero, which puts every row whose inputs to a layer
         # are all zero (dead ReLUs upstream) exactly on the kink of a ReLU or
@@ -106,6 +120,11 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
         rng = np.random.RandomState(0)
         for b in net.intercepts:
             b[...] = rng.uniform(-0.1, 0.1, size=b.shape)
+    # Fitted weights sit on kinks more often than chance (lbfgs settles
+    # there), and random biases only make a kink within a step unlikely.
+    # Inputs so large that they overflow are reported by the loss check.
+    with _quiet_overflow():
+        _leave_kinks(net, X, eps)
     s, total = _normalised_weights(sample_weight, X.shape[0], np.float64)
     l2 = est.alpha / total
 
@@ -160,19 +179,184 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     return worst
 
 
-def _leave_relu_kinks(net, X):
-    """Move a fitted network's ReLU pre-activations off exact zeros.
+#: How many times its largest first-order move under one finite-difference
+#: step a pre-activation must stay away from a kink.  The move is computed to
+#: first order; the factor covers the rest (activations upstream are smooth
+#: or linear within a step once their own kinks are cleared).
+KINK_SAFETY = 10.0
 
-    A unit whose inputs are all zero (dead units upstream) and whose bias is
-    still 0 sits exactly on the kink of a ReLU, where the loss has no
-    derivative and finite differences report a large error for a correct
-    backward pass. The biases of such layers get a small random offset.
+#: Sweeps over a maxout layer's pieces before giving up: moving one piece can
+#: bring it close to another; in practice one or two sweeps suffice.
+_MAX_SWEEPS = 50
+
+#: Entries of the per-row Jacobians held at once by :func:`_reach`.
+_JACOBIAN_ENTRIES = 2**21
+
+
+def _leave_kinks(net, X, eps):
+    """Move a network's biases until no pre-activation is within a step of a kink.
+
+    Central differences step one parameter at a time by ``+-eps``.  When a
+    step moves a ReLU or leaky ReLU pre-activation across 0, or changes which
+    piece of a maxout unit is largest, the difference quotient mixes the
+    slopes of two linear pieces, and a correct backward pass scores up to
+    about 1 (lbfgs, in particular, settles with pre-activations on kinks).
+    So, layer by layer from the input, a unit whose pre-activation is within
+    a margin of a kink on some row gets its bias moved by the smallest offset
+    that puts every row at least twice the margin away; for maxout, a piece's
+    bias is moved so that it stays that far from the largest of the unit's
+    other pieces.  Activations downstream are then recomputed from the moved
+    ones.  Units away from kinks, and smooth or continuously differentiable
+    activations (elu), are left alone.
+
+    The margin of ``Z[i, j]`` is ``KINK_SAFETY * eps`` times the largest
+    derivative of ``Z[i, j]`` with respect to a single parameter (see
+    :func:`_reach`), so that no step of the check can carry it across.  A
+    maxout unit whose pieces still crowd after ``_MAX_SWEEPS`` sweeps is left
+    as it is.
+
+    Parameters
+    ----------
+    net : Network
+        Float64 network; its biases are modified in place.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        The rows the check evaluates the loss on.
+    eps : float
+        The finite-difference step.
     """
-    rng = np.random.RandomState(0)
     A = X
-    for layer, W, b in zip(net.layers[:-1], net.coefs, net.intercepts):
+    steps, slopes = [], []
+    hidden = zip(net.layers[:-1], net.coefs, net.intercepts)
+    for index, (layer, W, b) in enumerate(hidden):
+        # A step of one of this layer's parameters moves one column of Z by
+        # eps (a bias) or eps * |A[row, k]| (a weight).
+        largest = abs(A).max(axis=1)
+        largest = largest.toarray() if sp.issparse(largest) else largest
+        steps.append(np.maximum(np.asarray(largest, np.float64).reshape(-1), 1.0))
         Z = np.asarray(A @ W) + b
-        if layer.activation in ("relu", "leaky_relu") and (Z == 0).any():
-            b += rng.uniform(-1e-3, 1e-3, size=b.shape)
-            Z = np.asarray(A @ W) + b
-        A = layer.activate(Z, None)
+        margin = KINK_SAFETY * eps * _reach(net, steps, slopes, index)
+        if layer.kind == "maxout":
+            offsets = _separate_pieces(Z, margin, layer.units, layer.pieces)
+        elif layer.activation in ("relu", "leaky_relu"):
+            offsets = np.array(
+                [_offset_from_zero(Z[:, j], margin[:, j]) for j in range(Z.shape[1])]
+            )
+        else:
+            offsets = None
+        if offsets is not None:
+            b += offsets
+            Z += offsets
+        cache = {}
+        A = layer.activate(Z, cache)
+        # dA/dZ at the point: 0 or 1 for ReLU, a one-hot over each maxout
+        # unit's pieces (the winner), f' for smooth activations.
+        slopes.append(np.abs(layer.backward(np.ones_like(A), A, cache)))
+
+
+def _reach(net, steps, slopes, index):
+    """Largest first-order move of a layer's pre-activations per parameter step.
+
+    A unit step of one parameter of layer ``m`` moves one column ``c`` of
+    ``Z_m`` by at most ``steps[m][i]`` on row ``i`` (its bias by 1, a weight
+    by ``|A_{m-1}[i, k]|``); that reaches ``Z[i, j]`` of layer ``index``
+    multiplied by the Jacobian entry ``G[i, c, j] = dZ[i, j] / dZ_m[i, c]``,
+    the product of the slopes and weights in between.  The result is the
+    maximum over ``m <= index`` of ``steps[m] * max_c |G|``: exactly the
+    largest derivative of ``Z[i, j]`` with respect to any single parameter.
+
+    Parameters
+    ----------
+    net : Network
+        The network.
+    steps : list of ndarray of shape (n_samples,)
+        Per layer up to ``index``, the largest move of one column of its
+        ``Z`` by a unit step of one of its parameters.
+    slopes : list of ndarray of shape (n_samples, n_cols_m)
+        Per layer before ``index``, ``|dA_m / dZ_m|`` column by column (for
+        maxout, 1 at each unit's winning piece and 0 elsewhere).
+    index : int
+        The layer.
+
+    Returns
+    -------
+    reach : ndarray of shape (n_samples, n_cols)
+        Computed in row chunks, which bounds the memory of ``G``.
+    """
+    n = steps[index].shape[0]
+    reach = np.repeat(steps[index][:, None], net.layers[index].n_cols, axis=1)
+    if index == 0:
+        return reach
+    # Weights from layer m's columns to layer m + 1's: a maxout unit's row
+    # of W serves each of its pieces, and the slope picks the winner.
+    W_cols = [
+        np.repeat(W, getattr(layer, "pieces", 1), axis=0)
+        for layer, W in zip(net.layers[:index], net.coefs[1 : index + 1])
+    ]
+    widest = max(W.shape[0] for W in W_cols)
+    rows = max(1, _JACOBIAN_ENTRIES // (widest * reach.shape[1]))
+    for start in range(0, n, rows):
+        chunk = slice(start, start + rows)
+        G = None
+        for m in range(index - 1, -1, -1):
+            G = W_cols[m] if G is None else np.matmul(W_cols[m], G)
+            G = slopes[m][chunk, :, None] * G
+            moved = steps[m][chunk, None] * np.abs(G).max(axis=1)
+            np.maximum(reach[chunk], moved, out=reach[chunk])
+    return reach
+
+
+def _offset_from_zero(D, margin):
+    """Smallest offset ``d`` with ``|D + d| >= 2 * margin`` on every row.
+
+    Returns 0 when no ``|D|`` is below ``margin``.  Each row forbids the open
+    interval ``(-D - 2 margin, -D + 2 margin)``; the offset is the nearer end
+    of the union of overlapping intervals that contains 0.
+    """
+    if not (np.abs(D) < margin).any():
+        return 0.0
+    lo, hi = -D - 2 * margin, -D + 2 * margin
+    order = np.argsort(lo, kind="stable")
+    lo, hi = lo[order], hi[order]
+    ends = np.maximum.accumulate(hi)
+    # An interval opens a new run when it starts at or after every earlier
+    # one ends (the intervals are open, so a shared end point is allowed).
+    starts = np.r_[True, lo[1:] >= ends[:-1]]
+    run_lo = lo[starts]
+    run_hi = np.maximum.reduceat(hi, np.flatnonzero(starts))
+    # A row with |D| < margin has 0 strictly inside its interval, so exactly
+    # one run contains 0.
+    k = np.flatnonzero((run_lo < 0) & (run_hi > 0))[0]
+    offset = float(run_hi[k] if run_hi[k] < -run_lo[k] else run_lo[k])
+    # A margin that overflowed (absurdly large inputs) cannot be cleared;
+    # an infinite bias would only turn the check into a non-finite loss.
+    return offset if np.isfinite(offset) else 0.0
+
+
+def _separate_pieces(Z, margin, units, pieces):
+    """Bias offsets that keep each maxout piece away from its unit's others.
+
+    Piece by piece, the piece's bias gets the smallest offset that puts it at
+    least ``2 * (its margin + the rival's margin)`` from the largest of the
+    unit's other pieces on every row where it is closer than the sum of the
+    margins; sweeps repeat until no piece moves.
+    """
+    n = Z.shape[0]
+    Z3 = Z.reshape(n, units, pieces)
+    M3 = margin.reshape(n, units, pieces)
+    offsets = np.zeros((units, pieces))
+    for u in range(units):
+        for _ in range(_MAX_SWEEPS):
+            changed = False
+            for q in range(pieces):
+                Zu = Z3[:, u, :] + offsets[u]
+                others = np.delete(np.arange(pieces), q)
+                rival = others[Zu[:, others].argmax(axis=1)]
+                rows = np.arange(n)
+                gap = Zu[:, q] - Zu[rows, rival]
+                step = _offset_from_zero(gap, M3[:, u, q] + M3[rows, u, rival])
+                if step:
+                    offsets[u, q] += step
+                    changed = True
+            if not changed:
+                break
+    return offsets.reshape(-1)

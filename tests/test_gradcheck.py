@@ -221,3 +221,230 @@ def test_gradient_check_of_a_fitted_classifier_on_some_of_its_classes():
         gradient_check(clf, X[:4], ["a", "z", "a", "b"])
     assert "warm_start" not in str(info.value)
     assert "partial_fit" not in str(info.value)
+
+
+def _moons(n=40):
+    from sklearn.datasets import make_moons
+
+    return make_moons(n, noise=0.2, random_state=0)
+
+
+def _fit_quietly(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y)
+
+
+def _assert_checked_untouched(est, X, y):
+    # The check moves biases on its own copy only.
+    coefs = [W.copy() for W in est.coefs_]
+    intercepts = [b.copy() for b in est.intercepts_]
+    error = gradient_check(est, X, y)
+    for W, W0 in zip(est.coefs_, coefs):
+        np.testing.assert_array_equal(W, W0)
+    for b, b0 in zip(est.intercepts_, intercepts):
+        np.testing.assert_array_equal(b, b0)
+    return error
+
+
+def test_gradient_check_of_an_lbfgs_relu_fit_on_a_kink():
+    # lbfgs left one pre-activation 4e-8 from the kink, closer than a step of
+    # eps=1e-6 can move it: a correct backward pass scored 0.72.
+    X, y = _moons()
+    clf = _fit_quietly(
+        BPClassifier(
+            hidden_layer_sizes=(8,),
+            activation="relu",
+            solver="lbfgs",
+            random_state=0,
+            max_iter=200,
+        ),
+        X,
+        y,
+    )
+    assert _assert_checked_untouched(clf, X, y) < TOL
+
+
+@pytest.mark.parametrize(
+    "activation, seed",
+    [
+        ("relu", 2),
+        ("relu", 4),
+        ("leaky_relu", 0),
+        ("leaky_relu", 2),
+        ("leaky_relu", 4),
+        ("maxout", 1),
+        ("maxout", 2),
+        ("maxout", 3),
+    ],
+)
+def test_gradient_check_of_lbfgs_fits_with_kinks(activation, seed):
+    # Each of these scored between 0.06 and 1.7 before pre-activations (and
+    # maxout gaps) within a step of a kink were moved away from it.
+    X, y = _moons()
+    clf = BPClassifier(
+        hidden_layer_sizes=(8,),
+        activation=activation,
+        solver="lbfgs",
+        random_state=seed,
+        max_iter=200,
+    )
+    assert _assert_checked_untouched(_fit_quietly(clf, X, y), X, y) < TOL
+
+
+@pytest.mark.parametrize("seed", [1, 2, 5])
+def test_gradient_check_of_adam_maxout_fits_on_all_zero_rows(seed):
+    # On an all-zero row a maxout piece computes its bias alone; the pieces'
+    # biases start tied at 0 and Adam moves them by nearly equal steps, so
+    # they end up within a step of each other (the check scored up to 1.3e-3).
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 4))
+    X[:6] = 0
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    y[:6] = [0, 1, 0, 1, 0, 1]
+    clf = BPClassifier(
+        hidden_layer_sizes=(16,),
+        activation="maxout",
+        solver="adam",
+        random_state=seed,
+        max_iter=3,
+    )
+    assert _assert_checked_untouched(_fit_quietly(clf, X, y), X, y) < TOL
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu"])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gradient_check_of_adam_fits_on_a_row_near_a_kink(activation, seed):
+    # A row whose pre-activation of one unit is 3e-8, inside the 1e-6 a
+    # weight step moves it: the check scored 0.02 to 0.1.
+    X, y = _moons()
+    clf = BPClassifier(
+        hidden_layer_sizes=(8,), activation=activation, random_state=seed
+    )
+    clf = _fit_quietly(clf, X, y)
+    # Move a copy of row 0 along the unit's weights to put Z at 3e-8.
+    w, b = clf.coefs_[0][:, 3], clf.intercepts_[0][3]
+    row = X[0] - (X[0] @ w + b - 3e-8) / (w @ w) * w
+    assert abs(row @ w + b - 3e-8) < 1e-12
+    X_near, y_near = np.vstack([X, row]), np.r_[y, y[0]]
+    assert _assert_checked_untouched(clf, X_near, y_near) < TOL
+
+
+@pytest.mark.parametrize("gap", [0.0, 6.6e-7])
+def test_gradient_check_of_tied_maxout_pieces(gap):
+    # Two pieces of a unit that are equal (or whose biases differ by 6.6e-7,
+    # as Adam left them on an all-zero row) tie on every row: the check
+    # scored 0.14 (0.1 with the gap).
+    X, y = _moons()
+    X = np.vstack([X, np.zeros((2, 2))])
+    y = np.r_[y, 0, 1]
+    clf = _fit_quietly(
+        BPClassifier(hidden_layer_sizes=(8,), activation="maxout", random_state=0),
+        X,
+        y,
+    )
+    clf.coefs_[0][:, 1] = clf.coefs_[0][:, 0]
+    clf.intercepts_[0][1] = clf.intercepts_[0][0] + gap
+    assert _assert_checked_untouched(clf, X, y) < TOL
+
+
+def test_gradient_check_moves_only_units_near_a_kink(monkeypatch):
+    # The check is made at a nearby point: biases of units far from a kink
+    # keep their values, and the moved ones move little.
+    from skbpnet import _gradcheck
+
+    X, y = _moons()
+    clf = _fit_quietly(
+        BPClassifier(
+            hidden_layer_sizes=(8,),
+            activation="relu",
+            solver="lbfgs",
+            random_state=0,
+            max_iter=200,
+        ),
+        X,
+        y,
+    )
+    moved = []
+    leave_kinks = _gradcheck._leave_kinks
+
+    def spy(net, X, eps):
+        before = [b.copy() for b in net.intercepts]
+        leave_kinks(net, X, eps)
+        moved.extend(b - b0 for b, b0 in zip(net.intercepts, before))
+
+    monkeypatch.setattr(_gradcheck, "_leave_kinks", spy)
+    gradient_check(clf, X, y)
+    Z = X @ clf.coefs_[0] + clf.intercepts_[0]
+    near = np.abs(Z).min(axis=0) < 1e-4
+    assert near.any()
+    np.testing.assert_array_equal(moved[0][~near], 0.0)
+    assert 0 < np.abs(moved[0][near]).max() < 1e-4
+    np.testing.assert_array_equal(moved[1], 0.0)  # the output layer
+
+
+@pytest.mark.parametrize(
+    "activations", [["tanh", "relu", "maxout"], ["maxout", "sigmoid", "leaky_relu"]]
+)
+def test_kink_margin_is_the_largest_move_of_one_parameter_step(activations):
+    # The margin is built on _reach: the largest derivative of each
+    # pre-activation with respect to any single parameter. Compare it with
+    # forward differences, parameter by parameter.
+    from skbpnet._gradcheck import _reach
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(15, 3)), rng.randint(0, 3, size=15)
+    clf = BPClassifier(
+        hidden_layer_sizes=(4, 5, 3),
+        activation=activations,
+        maxout_pieces=3,
+        random_state=0,
+    )
+    net, X, _, _, _ = clf._prepare(X, y, None, incremental=False)
+    for b in net.intercepts:
+        b[...] = rng.uniform(-0.5, 0.5, size=b.shape)
+
+    def pre_activations(theta):
+        net.params[...] = theta
+        A, out = X, []
+        for layer, W, b in zip(net.layers[:-1], net.coefs, net.intercepts):
+            Z = A @ W + b
+            out.append(Z.copy())
+            A = layer.activate(Z, None)
+        return out
+
+    theta = net.params.copy()
+    base = pre_activations(theta)
+    largest = [np.zeros_like(Z) for Z in base]
+    for k in range(theta.size):
+        step = theta.copy()
+        step[k] += 1e-7
+        for most, Z, Z0 in zip(largest, pre_activations(step), base):
+            np.maximum(most, np.abs(Z - Z0) / 1e-7, out=most)
+    net.params[...] = theta
+    A, steps, slopes = X, [], []
+    for index, layer in enumerate(net.layers[:-1]):
+        steps.append(np.maximum(np.abs(A).max(axis=1), 1.0))
+        np.testing.assert_allclose(
+            _reach(net, steps, slopes, index), largest[index], rtol=1e-5
+        )
+        cache = {}
+        A = layer.activate(base[index].copy(), cache)
+        slopes.append(np.abs(layer.backward(np.ones_like(A), A, cache)))
+
+
+def test_kink_offset_is_the_smallest_that_clears_every_row():
+    from skbpnet._gradcheck import _offset_from_zero
+
+    margin = np.full(4, 0.1)
+    # No row within the margin: nothing moves.
+    assert _offset_from_zero(np.array([0.15, -0.3, 1.0, 2.0]), margin) == 0.0
+    # Row 0 is on the kink; the nearer end of (-0.2, 0.2) clears all rows.
+    assert _offset_from_zero(np.array([0.0, 0.5, -1.0, 3.0]), margin) == -0.2
+    # Overlapping forbidden intervals merge: (-0.25, 0.15) and (-0.45, -0.05).
+    D = np.array([0.05, 0.25])
+    offset = _offset_from_zero(D, margin[:2])
+    assert offset == pytest.approx(0.15)
+    assert (np.abs(D + offset) >= 0.2 - 1e-12).all()
+    # A margin that overflowed cannot be cleared: no infinite bias.
+    assert _offset_from_zero(np.array([0.0]), np.array([np.inf])) == 0.0
