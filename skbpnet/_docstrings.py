@@ -37,7 +37,10 @@ PARAMETERS = """\
         ``alpha / (2 * total sample weight) * sum of squared weights`` (biases
         are not penalised). Unlike scikit-learn's MLP, sgd and adam use the
         total weight of the training set, not of the mini-batch, so the
-        regularisation does not depend on ``batch_size``.
+        regularisation of ``fit`` does not depend on ``batch_size``. For
+        ``partial_fit`` the training set is the data of the call: to
+        regularise a stream of N rows in blocks of B as ``fit`` does, pass
+        ``alpha * B / N``.
 
     batch_size : int or 'auto', default='auto'
         Mini-batch size for sgd and adam; 'auto' is ``min(200, n_samples)``.

@@ -168,6 +168,13 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
     def partial_fit(self, X, y, sample_weight=None):
         """Train one epoch over the given batch.
 
+        The call's data is its training set: the L2 penalty is ``alpha / (2 *
+        total sample weight of this call) * sum of squared weights``, so a
+        stream of N rows in blocks of B with a fixed ``alpha`` is regularised
+        N / B times more strongly than ``fit`` on all N rows. To regularise a
+        stream of N rows in blocks of B as ``fit`` does, pass ``alpha * B /
+        N`` (B and N the total sample weights of a block and of the stream).
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)

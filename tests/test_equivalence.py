@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 
 from skbpnet import BPClassifier, BPRegressor
@@ -96,3 +97,45 @@ def test_integer_weights_equal_repeated_rows_lbfgs(Estimator, make_y):
     for W_w, W_r in zip(weighted.coefs_, repeated.coefs_):
         assert_allclose(W_w, W_r, rtol=1e-5, atol=1e-5)
     assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("block", [20, 60])
+def test_partial_fit_stream_with_alpha_times_block_over_n_is_one_epoch_of_fit(
+    solver, block
+):
+    # A partial_fit call's training set is its own data, so its penalty is
+    # alpha / (2 * the call's weight) * ||W||^2. Streaming N rows in blocks of
+    # B with alpha * B / N regularises exactly like fit with alpha; with
+    # alpha itself it is N / B times stronger.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(600, 5))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    alpha, n = 3.0, X.shape[0]
+    params = dict(
+        hidden_layer_sizes=(7,),
+        solver=solver,
+        shuffle=False,
+        batch_size=20,
+        learning_rate="constant",
+        learning_rate_init=0.01,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning):
+        full = BPClassifier(alpha=alpha, max_iter=1, **params).fit(X, y)
+
+    def stream(alpha):
+        clf = BPClassifier(alpha=alpha, **params)
+        for start in range(0, n, block):
+            rows = slice(start, start + block)
+            clf.partial_fit(X[rows], y[rows], classes=[0, 1])
+        return clf
+
+    scaled = stream(alpha * block / n)
+    assert scaled.t_ == full.t_ == n
+    for got, want in zip(
+        scaled.coefs_ + scaled.intercepts_, full.coefs_ + full.intercepts_
+    ):
+        assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    unscaled = stream(alpha)
+    assert not np.allclose(unscaled.coefs_[0], full.coefs_[0], rtol=1e-3)
