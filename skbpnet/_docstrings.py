@@ -26,7 +26,10 @@ PARAMETERS = """\
         ``sqrt(2/fan_in)``), 'normal' (plain N(0, 1)), or a callable
         ``init(fan_in, fan_out, rng, dtype) -> ndarray``. 'auto' picks
         'he_normal' for relu, leaky_relu, elu and maxout layers and
-        'lecun_normal' otherwise. Biases start at zero.
+        'lecun_normal' otherwise. ``fan_in`` and ``fan_out`` are the shape of
+        the weight matrix: for a maxout layer ``fan_out`` is ``units *
+        maxout_pieces``, for the named initializers and a callable alike.
+        Biases start at zero.
 
     solver : {'sgd', 'adam', 'lbfgs'}, default='adam'
         'sgd' is mini-batch SGD with (Nesterov) momentum, 'adam' the Adam

@@ -18,6 +18,8 @@ he_uniform        sqrt(2 / fan_in)                uniform on +-sqrt(3) std
 normal            1                               plain N(0, 1)
 ================  ==============================  ===============================
 
+``fan_in`` and ``fan_out`` are the shape of the weight matrix, so a maxout
+layer's ``fan_out`` is ``units * pieces`` (one column per piece).
 ``lecun_normal`` is the chapter's N(0, 1/m) with m the fan-in.  The truncated
 draws are rescaled so that the standard deviation is exactly the one in the
 table (as Keras does).  ``normal`` is the naive choice that makes deep sigmoid

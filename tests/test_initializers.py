@@ -101,6 +101,29 @@ def test_estimator_uses_init_per_layer_and_zero_biases():
     assert all(np.allclose(b, 0, atol=1e-9) for b in fresh.intercepts_)
 
 
+@pytest.mark.parametrize("init", ["glorot_normal", "glorot_uniform"])
+def test_glorot_counts_every_maxout_piece_in_the_fan_out(init):
+    # A maxout layer's weight matrix has units * pieces columns, and that is
+    # its fan_out (initialisation.rst): std sqrt(2 / (300 + 50 * 4)), not
+    # sqrt(2 / (300 + 50)).
+    X = np.random.RandomState(0).normal(size=(30, 300))
+    y = np.arange(30) % 3
+    clf = BPClassifier(
+        hidden_layer_sizes=(50,),
+        activation="maxout",
+        maxout_pieces=4,
+        init=init,
+        solver="sgd",
+        learning_rate_init=1e-12,
+        max_iter=1,
+        random_state=0,
+    )
+    with pytest.warns(Warning):
+        clf.fit(X, y)
+    assert clf.coefs_[0].shape == (300, 200)
+    assert clf.coefs_[0].std() == pytest.approx(np.sqrt(2 / (300 + 200)), rel=0.02)
+
+
 def test_dtype_is_respected():
     for name, init in INITIALIZERS.items():
         W = init(10, 20, np.random.RandomState(0), np.float32)
