@@ -352,6 +352,12 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
             # (see ``forward_checked``), which saves a full pass over X; X
             # itself is scanned only when something is wrong.
             X = self._validate_X(X, reset=False, ensure_all_finite=False)
+            if sp.issparse(X) and X.shape[0] > PREDICT_CHUNK:
+                # Prediction takes row slices of PREDICT_CHUNK rows; slicing
+                # rows of CSC scans every stored value, so predicting from
+                # CSC was quadratic in the rows. One conversion is linear
+                # (a no-op for CSR).
+                X = X.tocsr()
             layers = build_layers(
                 self._fitted_layers["hidden_layer_sizes"],
                 self._fitted_layers["activations"],
