@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import BaseBP, _stochastic_only
 from ._docstrings import ATTRIBUTES, PARAMETERS
@@ -133,6 +133,11 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
     def _encode_y(self, y, sample_weight, fresh, classes, incremental, dtype):
         check_option("loss", self.loss, _REGRESSION_LOSSES)
         y = np.asarray(y, dtype=dtype)
+        if y.ndim == 2 and y.shape[1] == 1:
+            # A column vector is one output, as a 1-D y is (the fit is the
+            # same); warn that it was probably meant as 1-D, as MLPRegressor
+            # and BPClassifier do.
+            y = column_or_1d(y, warn=True)
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(
                 "loss='poisson' requires non-negative targets y; some are negative."

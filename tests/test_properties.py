@@ -23,6 +23,11 @@ pytestmark = [
     # A drawn batch_size may exceed the drawn number of samples: clipped, with
     # a warning that is tested elsewhere.
     pytest.mark.filterwarnings("ignore:batch_size=.* is larger:UserWarning"),
+    # A drawn regression target may be a (n, 1) column on purpose: its
+    # DataConversionWarning is tested in test_regressor.py.
+    pytest.mark.filterwarnings(
+        "ignore:A column-vector y was passed:sklearn.exceptions.DataConversionWarning"
+    ),
 ]
 
 PROPERTY = settings(

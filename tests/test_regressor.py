@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from sklearn.exceptions import DataConversionWarning
 from sklearn.linear_model import PoissonRegressor
 from sklearn.neural_network import MLPRegressor
 
@@ -42,8 +43,10 @@ def test_multi_output(sine):
     assert reg.n_outputs_ == 3
     assert reg.predict(X).shape == (300, 3)
     assert reg.score(X, Y) > 0.98
-    # A (n, 1) target predicts 1-D, as in scikit-learn.
-    assert BPRegressor(max_iter=5).fit(X, y[:, None]).predict(X).shape == (300,)
+    # A (n, 1) target predicts 1-D, as in scikit-learn (which warns too).
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        column = BPRegressor(max_iter=5).fit(X, y[:, None])
+    assert column.predict(X).shape == (300,)
 
 
 def test_squared_error_loss_value(sine):
@@ -194,3 +197,25 @@ def test_lbfgs_with_a_large_tol_still_trains():
     ).fit(X, Y)
     assert reg.n_iter_ > 5
     assert reg.score(X, Y) > 0.99
+
+
+@pytest.mark.parametrize("container", ["ndarray", "DataFrame"])
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_column_vector_y_warns_like_mlpregressor(sine, container, method):
+    # MLPRegressor (and BPClassifier) warn that a (n, 1) y should be 1-D;
+    # the fit itself is the one of the 1-D y: one output, 1-D predictions.
+    X, y = sine
+    column = y.reshape(-1, 1)
+    if container == "DataFrame":
+        pd = pytest.importorskip("pandas")
+        column = pd.DataFrame(column, columns=["target"])
+    params = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+    flat = getattr(BPRegressor(**params), method)(X, y)
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        reg = getattr(BPRegressor(**params), method)(X, column)
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        getattr(MLPRegressor(**params), method)(X, column)
+    assert reg.n_outputs_ == flat.n_outputs_ == 1
+    assert reg.predict(X).shape == (X.shape[0],)
+    for got, want in zip(reg.coefs_ + reg.intercepts_, flat.coefs_ + flat.intercepts_):
+        assert_allclose(got, want, rtol=0, atol=0)
