@@ -149,7 +149,13 @@ ATTRIBUTES = """\
         Best validation score with early stopping, else None.
 
     t_ : int
-        Training samples seen by the stochastic solvers.
+        Training samples seen by the stochastic solvers: the rows trained on
+        in every epoch, summed. Rows of sample weight 0 are dropped before
+        training and are not counted (nor is an early-stopping validation
+        share), whereas scikit-learn's MLP counts every row it is given, so
+        with zero weights ``t_``, and the ``'invscaling'`` learning rate
+        ``learning_rate_init / (t_ + 1) ** power_t`` that depends on it,
+        differ from MLPClassifier's and MLPRegressor's.
 
     coefs_ : list of ndarray
         Weight matrices, ``coefs_[i]`` of shape (fan_in, fan_out); a maxout

@@ -368,6 +368,31 @@ def test_inputs_are_not_modified(moons):
     assert_array_equal(sw, np.ones(200))
 
 
+def test_t_counts_only_rows_of_positive_weight():
+    # Rows of weight 0 are dropped before training, so t_ (and with it the
+    # 'invscaling' learning rate) counts the 60 rows trained on per epoch;
+    # MLPClassifier counts all 100 rows.
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(100, 3)), rng.randint(0, 2, size=100)
+    sw = np.ones(100)
+    sw[rng.permutation(100)[:40]] = 0
+    params = dict(
+        hidden_layer_sizes=(5,),
+        solver="sgd",
+        learning_rate="invscaling",
+        max_iter=3,
+        random_state=0,
+    )
+    clf = BPClassifier(**params).fit(X, y, sample_weight=sw)
+    assert clf.n_iter_ == 3
+    assert clf.t_ == 180
+    assert clf._optimizer.optimizer.learning_rate == pytest.approx(
+        clf.learning_rate_init / (180 + 1) ** clf.power_t, rel=1e-12
+    )
+    mlp = MLPClassifier(**params).fit(X, y, sample_weight=sw)
+    assert mlp.t_ == 300
+
+
 def test_bad_input_errors(moons):
     X, y = moons
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
