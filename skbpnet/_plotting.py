@@ -78,10 +78,12 @@ class LossCurveDisplay:
     loss_curve : array-like of shape (n_epochs,)
         Training loss after every epoch (lbfgs: every iteration), usually the
         estimator's ``loss_curve_``.
-    validation_scores : array-like of shape (n_epochs,), default=None
+    validation_scores : array-like of shape (n_scored_epochs,), default=None
         Validation score after every epoch, usually ``validation_scores_`` of
         an estimator fitted with ``early_stopping=True``. When given it is
-        drawn on a twin y axis labelled "validation score".
+        drawn on a twin y axis labelled "validation score". Scores fewer than
+        the losses belong to the last epochs (early stopping turned on for a
+        warm-started fit), and are drawn against those.
     estimator_name : str, default=None
         Name used in the legend; the lines are labelled "training loss" and
         "validation score" when None.
@@ -131,7 +133,7 @@ class LossCurveDisplay:
         self.estimator_name = estimator_name
         self.xlabel = xlabel
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax=None, *, name=None, **kwargs):
         """Draw the loss curve (and the validation scores, if any).
 
         Parameters
@@ -139,6 +141,9 @@ class LossCurveDisplay:
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when None. The validation
             scores go to a twin of this axes.
+        name : str, default=None
+            Legend label of the training-loss line (the validation line gets
+            "<name> (validation)"); ``estimator_name`` when None.
         **kwargs : dict
             Passed to ``ax.plot`` for the training-loss line.
 
@@ -151,7 +156,7 @@ class LossCurveDisplay:
         ax, figure = _axes(ax)
         loss = np.asarray(self.loss_curve, dtype=float)
         epochs = np.arange(1, loss.shape[0] + 1)
-        name = self.estimator_name
+        name = self.estimator_name if name is None else name
         line_kw = {"label": "training loss" if name is None else name}
         line_kw.update(kwargs)
         (self.line_,) = ax.plot(epochs, loss, **line_kw)
@@ -162,10 +167,12 @@ class LossCurveDisplay:
         self.validation_ax_ = None
         if self.validation_scores is not None:
             scores = np.asarray(self.validation_scores, dtype=float)
+            # Right-aligned: scores fewer than losses are the last epochs'.
+            first = max(loss.shape[0] - scores.shape[0], 0) + 1
             self.validation_ax_ = ax.twinx()
             label = "validation score" if name is None else f"{name} (validation)"
             (self.validation_line_,) = self.validation_ax_.plot(
-                np.arange(1, scores.shape[0] + 1),
+                np.arange(first, first + scores.shape[0]),
                 scores,
                 linestyle="--",
                 color=self.line_.get_color(),
@@ -184,7 +191,7 @@ class LossCurveDisplay:
         return self
 
     @classmethod
-    def from_estimator(cls, estimator, ax=None, **kwargs):
+    def from_estimator(cls, estimator, ax=None, *, name=None, **kwargs):
         """Plot the training history of a fitted estimator.
 
         Parameters
@@ -195,6 +202,9 @@ class LossCurveDisplay:
             when it is not None (``early_stopping=True``).
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when None.
+        name : str, default=None
+            Legend label, to tell several estimators on one axes apart; the
+            estimator's class name when None.
         **kwargs : dict
             Passed to ``ax.plot`` for the training-loss line.
 
@@ -208,13 +218,13 @@ class LossCurveDisplay:
         NotFittedError
             If the estimator is not fitted.
         """
-        name = f"{cls.__name__}.from_estimator"
-        _check_matplotlib(name)
-        est, loss_curve = _history(estimator, "loss_curve_", name)
+        caller = f"{cls.__name__}.from_estimator"
+        _check_matplotlib(caller)
+        est, loss_curve = _history(estimator, "loss_curve_", caller)
         display = cls(
             loss_curve,
             validation_scores=getattr(est, "validation_scores_", None),
-            estimator_name=type(est).__name__,
+            estimator_name=type(est).__name__ if name is None else name,
             xlabel=_x_label(est),
         )
         return display.plot(ax=ax, **kwargs)
@@ -276,15 +286,19 @@ class GradientNormDisplay:
         self.estimator_name = estimator_name
         self.xlabel = xlabel
 
-    def plot(self, ax=None, **kwargs):
+    def plot(self, ax=None, *, name=None, **kwargs):
         """Draw one line per weight matrix on a log-scale y axis.
 
         Parameters
         ----------
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when None.
+        name : str, default=None
+            Title of the axes; ``estimator_name`` when None.
         **kwargs : dict
-            Passed to ``ax.plot`` for every line.
+            Passed to ``ax.plot`` for every line. A ``label`` prefixes each
+            line's own label ("<label>: layer 1 → 2"), so that the lines of
+            several estimators on one axes can be told apart.
 
         Returns
         -------
@@ -300,17 +314,20 @@ class GradientNormDisplay:
                 f"shape {norms.shape}."
             )
         epochs = np.arange(1, norms.shape[0] + 1)
+        prefix = kwargs.pop("label", None)
         self.lines_ = []
         for i in range(norms.shape[1]):
-            (line,) = ax.plot(
-                epochs, norms[:, i], label=f"layer {i + 1} → {i + 2}", **kwargs
-            )
+            label = f"layer {i + 1} → {i + 2}"
+            if prefix is not None:
+                label = f"{prefix}: {label}"
+            (line,) = ax.plot(epochs, norms[:, i], label=label, **kwargs)
             self.lines_.append(line)
         ax.set_yscale("log")
         ax.set_xlabel(self.xlabel)
         ax.set_ylabel("RMS gradient")
-        if self.estimator_name is not None:
-            ax.set_title(self.estimator_name)
+        name = self.estimator_name if name is None else name
+        if name is not None:
+            ax.set_title(name)
         ax.legend(loc="best")
 
         self.ax_ = ax
@@ -318,7 +335,7 @@ class GradientNormDisplay:
         return self
 
     @classmethod
-    def from_estimator(cls, estimator, ax=None, **kwargs):
+    def from_estimator(cls, estimator, ax=None, *, name=None, **kwargs):
         """Plot the per-layer gradient norms of a fitted estimator.
 
         Parameters
@@ -328,8 +345,11 @@ class GradientNormDisplay:
             Pipeline is read through its last step).
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when None.
+        name : str, default=None
+            Title of the axes; the estimator's class name when None.
         **kwargs : dict
-            Passed to ``ax.plot`` for every line.
+            Passed to ``ax.plot`` for every line; a ``label`` prefixes each
+            line's own label.
 
         Returns
         -------
@@ -341,8 +361,12 @@ class GradientNormDisplay:
         NotFittedError
             If the estimator is not fitted.
         """
-        name = f"{cls.__name__}.from_estimator"
-        _check_matplotlib(name)
-        est, norms = _history(estimator, "gradient_norms_", name)
-        display = cls(norms, estimator_name=type(est).__name__, xlabel=_x_label(est))
+        caller = f"{cls.__name__}.from_estimator"
+        _check_matplotlib(caller)
+        est, norms = _history(estimator, "gradient_norms_", caller)
+        display = cls(
+            norms,
+            estimator_name=type(est).__name__ if name is None else name,
+            xlabel=_x_label(est),
+        )
         return display.plot(ax=ax, **kwargs)

@@ -243,3 +243,51 @@ def test_import_skbpnet_does_not_import_matplotlib():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+@short_run
+def test_validation_scores_after_a_warm_start_are_drawn_at_their_epochs(data):
+    # 10 epochs without early stopping, then 10 with: the 10 scores belong
+    # to epochs 11-20.
+    X, y = data
+    clf = BPClassifier(
+        hidden_layer_sizes=(5,), max_iter=10, warm_start=True, random_state=0
+    ).fit(X, y)
+    clf.set_params(early_stopping=True, n_iter_no_change=100).fit(X, y)
+    assert len(clf.loss_curve_) == 20 and len(clf.validation_scores_) == 10
+    display = LossCurveDisplay.from_estimator(clf)
+    np.testing.assert_array_equal(
+        display.validation_line_.get_xdata(), np.arange(11, 21)
+    )
+    np.testing.assert_array_equal(display.line_.get_xdata(), np.arange(1, 21))
+
+
+@short_run
+def test_name_tells_estimators_on_one_axes_apart(data):
+    fig, ax = plt.subplots()
+    LossCurveDisplay.from_estimator(_adam(data), ax=ax, name="relu")
+    display = LossCurveDisplay.from_estimator(
+        _adam(data, activation="tanh"), ax=ax, name="tanh"
+    )
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["relu", "tanh"]
+    assert display.estimator_name == "tanh"
+    # plot(name=...) overrides the stored name.
+    display.plot(name="again")
+    assert display.line_.get_label() == "again"
+
+
+@short_run
+def test_gradient_norm_label_prefixes_each_line_and_name_sets_the_title(data):
+    fig, ax = plt.subplots()
+    clf = _adam(data)
+    first = GradientNormDisplay.from_estimator(clf, ax=ax, label="relu")
+    assert [line.get_label() for line in first.lines_] == [
+        "relu: layer 1 → 2",
+        "relu: layer 2 → 3",
+        "relu: layer 3 → 4",
+    ]
+    second = GradientNormDisplay.from_estimator(clf, ax=ax, name="two nets")
+    assert ax.get_title() == "two nets"
+    assert second.lines_[0].get_label() == "layer 1 → 2"
+    assert len(ax.lines) == 6
