@@ -25,7 +25,7 @@ from ._callbacks import CallbackSupportMixin, _Tasks, with_callbacks
 from ._lbfgs import _LbfgsTraining
 from ._network import PREDICT_CHUNK, Network, build_layers, forward_checked
 from ._params import STOCHASTIC_SOLVERS, validate_params
-from ._safeguards import _quiet_overflow
+from ._safeguards import _quiet_overflow, _warn_interrupted
 from ._stochastic import _OptimizerState, _StochasticTraining
 from ._threads import blas_threads, single_threaded_blas
 
@@ -306,29 +306,46 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
             for rng in (before.get("_random_state"), self.random_state)
             if isinstance(rng, np.random.RandomState)
         }
+        user_weight = sample_weight
         try:
             net, X, y, Y, sample_weight = self._prepare(
                 X, y, sample_weight, incremental, classes
             )
             # One root task per fit, one subtask per epoch (lbfgs: iteration).
-            tasks = _Tasks(
-                self, X, y, sample_weight, 1 if incremental else self.max_iter
-            )
+            # Callbacks see the caller's weights, not those multiplied by
+            # class_weight: a ScoringMonitor scores as ``score`` does.
+            if user_weight is not None:
+                user_weight = _check_sample_weight(user_weight, X, dtype=X.dtype)
+            tasks = _Tasks(self, X, y, user_weight, 1 if incremental else self.max_iter)
             X, Y, sample_weight = _drop_weightless(X, Y, sample_weight)
             if self.solver == "lbfgs":
                 self._fit_lbfgs(net, X, Y, sample_weight, tasks)
             else:
                 self._fit_stochastic(net, X, Y, sample_weight, incremental, tasks)
+            self.coefs_, self.intercepts_ = net.get_weights()
+            try:
+                tasks.end_fit(self._reconstruction(net))
+            except KeyboardInterrupt:
+                # Training is complete: an interruption from the root task's
+                # end hooks keeps the trained model, as one from an epoch's
+                # hooks keeps the last complete epoch.
+                _warn_interrupted("end", self.n_iter_)
         except BaseException:
+            # The callback machinery's own state (set up after ``before`` was
+            # taken) must survive, or the callbacks are never torn down.
+            callback_state = {
+                key: self.__dict__[key]
+                for key in ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
+                if key in self.__dict__
+            }
             self.__dict__.clear()
             self.__dict__.update(before)
+            self.__dict__.update(callback_state)
             for key, length in lengths.items():
                 del before[key][length:]
             for rng, state in streams.values():
                 rng.set_state(state)
             raise
-        self.coefs_, self.intercepts_ = net.get_weights()
-        tasks.end_fit(self._reconstruction(net))
         return self
 
     def _reconstruction(self, net):

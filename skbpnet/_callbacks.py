@@ -72,6 +72,15 @@ class _Tasks:
             reconstruction_attributes=reconstruction,
         )
 
+    def abandon_epoch(self, task):
+        """End a subtask that did not complete (divergence, interruption).
+
+        Every begin hook gets its end hook; without the data and the
+        reconstruction the callbacks record nothing for it (scikit-learn's
+        own L-BFGS bridge ends its left-over task the same way).
+        """
+        task.call_on_fit_task_end(estimator=self.est)
+
     def end_fit(self, reconstruction):
         self.root.call_on_fit_task_end(
             estimator=self.est,

@@ -49,6 +49,10 @@ class _LbfgsTraining:
         accepted = {"x": net.params.astype(np.float64), "fun": None}
         losses, norms = [], []
         start_time = time.time()
+        # The iteration task in progress: it begins with the first
+        # evaluation of an iteration, so that callbacks time its work, and
+        # ends in ``record`` when L-BFGS accepts the iterate.
+        iteration = {"task": None, "open": True}
 
         def reported(x, fun):
             # The objective is what L-BFGS minimises; loss_ reports the data
@@ -60,6 +64,8 @@ class _LbfgsTraining:
             return net.reported_loss(fun - penalty, penalty)
 
         def objective(x):
+            if iteration["open"] and iteration["task"] is None:
+                iteration["task"] = tasks.begin_epoch()
             net.params[...] = x
             with _quiet_overflow():
                 loss = net.loss_grad(X, Y, s, l2) + l2 * net.penalty()
@@ -89,7 +95,8 @@ class _LbfgsTraining:
                     f"Iteration {len(losses)}, loss = {losses[-1]:.8f}, "
                     f"elapsed = {time.time() - start_time:.2f}s"
                 )
-            task = tasks.begin_epoch()
+            task = iteration["task"] or tasks.begin_epoch()
+            iteration["task"] = None
             net.params[...] = accepted["x"]
             if tasks.end_epoch(task, lambda: self._reconstruction(net)):
                 raise StopIteration  # scipy ends the minimisation cleanly
@@ -113,6 +120,14 @@ class _LbfgsTraining:
                 )
         except KeyboardInterrupt:
             _warn_interrupted("lbfgs" if losses else "before", len(losses))
+        finally:
+            # No task for the evaluations below; one that began (evaluations
+            # after the last accepted iterate: a failed line search, an
+            # interruption) ends with nothing to record.
+            iteration["open"] = False
+            if iteration["task"] is not None:
+                tasks.abandon_epoch(iteration["task"])
+                iteration["task"] = None
         if (
             result is not None
             and np.isfinite(result.fun)

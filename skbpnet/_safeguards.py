@@ -159,9 +159,15 @@ def _warn_interrupted(kept, n_done):
 
     ``kept`` is ``"validation"`` (early stopping's best), ``"lbfgs"`` (the
     last accepted iterate, which has the lowest loss), ``"last"`` (the last
-    complete epoch, number ``n_done``) or ``"before"`` (nothing completed).
+    complete epoch, number ``n_done``), ``"before"`` (nothing completed) or
+    ``"end"`` (training had ended: the interruption came from a callback at
+    the end of the fit).
     """
     weights = {
+        "end": (
+            "the weights its training ended with: the interruption came after "
+            f"training had completed ({n_done} epoch(s) or iteration(s))"
+        ),
         "validation": "the weights of its best validation score",
         "lbfgs": "the weights of its last accepted (lowest-loss) iteration",
         "last": f"the weights of its last complete epoch (epoch {n_done})",

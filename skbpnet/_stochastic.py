@@ -121,6 +121,7 @@ class _StochasticTraining:
         # The loss training starts from (penalty included, as in loss_): the
         # first batch's loss before any update, plus the initial penalty.
         start_loss, start_penalty = None, l2 * net.penalty()
+        task = None  # the epoch task whose begin hooks ran and end hooks not
         try:
             self.n_iter_ = 0
             for _ in range(max_epochs):
@@ -164,7 +165,8 @@ class _StochasticTraining:
                 if self.verbose:
                     self._print_progress(start_time, early_stopping)
                 stop = self._schedule(optimizer)
-                if tasks.end_epoch(task, lambda: self._reconstruction(net)) or stop:
+                ending, task = task, None
+                if tasks.end_epoch(ending, lambda: self._reconstruction(net)) or stop:
                     break
             else:
                 if not incremental:
@@ -178,6 +180,10 @@ class _StochasticTraining:
             interrupted = True
         finally:
             self.gradient_norms_ = np.vstack(norm_rows)
+            if task is not None:
+                # Diverged or interrupted inside the epoch: its end hooks
+                # still run (once), with nothing to record.
+                tasks.abandon_epoch(task)
         restore_best = early_stopping and self._best_weights is not None
         # Early stopping that never scored in this call: the outputs
         # overflowed on the validation set after every epoch (the weights are

@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 
 import numpy as np
@@ -225,3 +226,187 @@ def test_without_sklearn_callback_module_everything_still_works():
         check=True,
     )
     assert out.stdout.strip() == "ok"
+
+
+# ------------------------------------------------ failures and unfinished tasks
+class Raises(Recorder):
+    """Raises ``exc`` from the end hook of the task named ``where``."""
+
+    def __init__(self, exc, where):
+        super().__init__()
+        self.exc, self.where = exc, where
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        self.events.append(("end", type(estimator).__name__, context.task_name))
+        if context.task_name == self.where:
+            raise self.exc
+
+
+def _balanced(rec):
+    """Every epoch task that began has ended, and teardown follows setup.
+
+    (The root task ends only when the fit succeeds, as in scikit-learn.)
+    """
+    begins = sum(e[0] == "begin" and e[-1] == "epoch" for e in rec.events)
+    ends = sum(e[0] == "end" and e[-1] == "epoch" for e in rec.events)
+    setups = sum(e[0] == "setup" for e in rec.events)
+    teardowns = sum(e[0] == "teardown" for e in rec.events)
+    return begins == ends and setups == teardowns == 1
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_a_failing_fit_still_tears_the_callbacks_down(moons, solver):
+    # A fit that fails after the callbacks are set up (here: a callback
+    # raising) must still call teardown; ProgressBar's thread otherwise kept
+    # the interpreter from exiting. The estimator is left as it was.
+    X, y = moons
+    rec = Raises(RuntimeError("boom"), "epoch")
+    clf = BPClassifier(hidden_layer_sizes=(4,), solver=solver, random_state=0)
+    with pytest.raises(RuntimeError, match="boom"):
+        clf.set_callbacks(rec).fit(X, y)
+    assert _balanced(rec)
+    assert not hasattr(clf, "coefs_")
+
+
+def test_a_fit_failing_in_validation_tears_the_callbacks_down():
+    # early stopping on 5 rows: the validation split fails after setup.
+    X = np.random.RandomState(0).normal(size=(5, 3))
+    rec = Recorder()
+    with pytest.raises(ValueError):
+        BPClassifier(early_stopping=True).set_callbacks(rec).fit(X, np.arange(5) % 2)
+    assert _balanced(rec)
+
+
+def test_progress_bar_does_not_hang_the_interpreter_after_a_failed_fit():
+    pytest.importorskip("rich")
+    code = textwrap.dedent(
+        """
+        import numpy as np
+        from sklearn.callback import ProgressBar
+        from skbpnet import BPClassifier
+        X = np.random.RandomState(0).normal(size=(5, 3))
+        try:
+            BPClassifier(early_stopping=True).set_callbacks(ProgressBar()).fit(
+                X, np.arange(5) % 2
+            )
+        except ValueError:
+            print("failed as expected")
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert "failed as expected" in out.stdout
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_interrupt_from_the_root_end_hook_keeps_the_trained_model(moons, solver):
+    X, y = moons
+    rec = Raises(KeyboardInterrupt(), "fit")
+    clf = BPClassifier(
+        hidden_layer_sizes=(4,), solver=solver, max_iter=3, random_state=0
+    )
+    with pytest.warns(UserWarning, match="after training had completed"):
+        clf.set_callbacks(rec).fit(X, y)
+    reference = BPClassifier(
+        hidden_layer_sizes=(4,), solver=solver, max_iter=3, random_state=0
+    ).fit(X, y)
+    for W, W_ref in zip(clf.coefs_, reference.coefs_):
+        np.testing.assert_array_equal(W, W_ref)
+    assert clf.n_iter_ == reference.n_iter_
+    assert _balanced(rec)
+
+
+def test_error_from_the_root_end_hook_leaves_the_estimator_as_it_was(moons):
+    X, y = moons
+    clf = BPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    with pytest.raises(RuntimeError, match="root"):
+        clf.set_callbacks(Raises(RuntimeError("root"), "fit")).fit(X, y)
+    assert not hasattr(clf, "coefs_") and not hasattr(clf, "n_iter_")
+
+
+def test_a_diverging_epoch_still_ends_its_task():
+    X, y = load_diabetes(return_X_y=True)
+    rec = Recorder()
+    reg = BPRegressor(
+        hidden_layer_sizes=(50, 50),
+        solver="sgd",
+        learning_rate_init=10,
+        max_iter=20,
+        random_state=0,
+    )
+    with pytest.warns(UserWarning):
+        reg.set_callbacks(rec).fit(X * 100, y * 100)
+    assert _balanced(rec)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_interrupted_epoch_still_ends_its_task(moons, solver, monkeypatch):
+    # A Ctrl-C inside an epoch (here: the third loss evaluation).
+    from skbpnet._network import Network
+
+    X, y = moons
+    calls = {"n": 0}
+    loss_grad = Network.loss_grad
+
+    def interrupting(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return loss_grad(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "loss_grad", interrupting)
+    rec = Recorder()
+    clf = BPClassifier(
+        hidden_layer_sizes=(4,), solver=solver, batch_size=40, random_state=0
+    )
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf.set_callbacks(rec).fit(X, y)
+    assert _balanced(rec)
+
+
+class Timer(Recorder):
+    """Records the wall time between an epoch's begin and end hooks."""
+
+    def on_fit_task_begin(self, estimator, context):
+        super().on_fit_task_begin(estimator, context)
+        if context.task_name == "epoch":
+            self.started = time.perf_counter()
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        if context.task_name == "epoch" and fitted_estimator is not None:
+            self.spent = getattr(self, "spent", 0.0)
+            self.spent += time.perf_counter() - self.started
+        return super().on_fit_task_end(
+            estimator, context, fitted_estimator=fitted_estimator
+        )
+
+
+def test_lbfgs_iteration_tasks_cover_the_iterations_work():
+    # An iteration's task begins with its first loss evaluation, not after
+    # the work: the iterations' tasks account for most of the fit's time.
+    X, y = make_moons(n_samples=4000, noise=0.2, random_state=0)
+    rec = Timer()
+    clf = BPClassifier(
+        hidden_layer_sizes=(64, 64), solver="lbfgs", max_iter=15, random_state=0
+    )
+    start = time.perf_counter()
+    clf.set_callbacks(rec).fit(X, y)
+    total = time.perf_counter() - start
+    assert rec.spent > 0.5 * total
+    assert _balanced(rec)
+
+
+def test_scoring_monitor_sees_the_callers_weights_not_class_weights():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(400, 5, weights=[0.9], flip_y=0.1, random_state=0)
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    clf = BPClassifier(
+        hidden_layer_sizes=(5,), max_iter=20, class_weight="balanced", random_state=0
+    ).set_callbacks(monitor)
+    clf.fit(X, y)
+    rows = monitor.get_logs().data
+    final = [row for row in rows if row["task_name"] == "fit"][-1]
+    assert final["accuracy"] == pytest.approx(clf.score(X, y))
