@@ -8,6 +8,10 @@ epoch.  On an older scikit-learn the same calls exist and do nothing, so the
 estimators run unchanged.
 """
 
+import warnings
+
+from ._safeguards import _user_stacklevel
+
 try:  # scikit-learn >= 1.9
     from sklearn.callback import CallbackSupportMixin, with_callbacks
 
@@ -72,14 +76,30 @@ class _Tasks:
             reconstruction_attributes=reconstruction,
         )
 
-    def abandon_epoch(self, task):
-        """End a subtask that did not complete (divergence, interruption).
+    def close_epoch(self, task, reconstruction=None):
+        """End a subtask that the training loop left open.
 
-        Every begin hook gets its end hook; without the data and the
-        reconstruction the callbacks record nothing for it (scikit-learn's
-        own L-BFGS bridge ends its left-over task the same way).
+        A divergence or a Ctrl-C can leave an epoch (L-BFGS: iteration) whose
+        begin hooks ran and end hooks not.  Its end hooks run here: with the
+        ``reconstruction`` when the epoch made it into the history (a Ctrl-C
+        held until its bookkeeping was done), else without data, so that the
+        callbacks record nothing for it (scikit-learn's L-BFGS bridge ends
+        its left-over task the same way).  This runs while the fit ends for
+        another reason, so a callback failing here gives a warning instead
+        of replacing that outcome.
         """
-        task.call_on_fit_task_end(estimator=self.est)
+        try:
+            if reconstruction is None:
+                task.call_on_fit_task_end(estimator=self.est)
+            else:
+                self.end_epoch(task, reconstruction)
+        except Exception as exc:
+            warnings.warn(
+                "A callback failed while ending an epoch that training left "
+                f"unfinished (divergence or interruption): {exc!r}",
+                UserWarning,
+                stacklevel=_user_stacklevel(),
+            )
 
     def end_fit(self, reconstruction):
         self.root.call_on_fit_task_end(

@@ -52,7 +52,7 @@ class _LbfgsTraining:
         # The iteration task in progress: it begins with the first
         # evaluation of an iteration, so that callbacks time its work, and
         # ends in ``record`` when L-BFGS accepts the iterate.
-        iteration = {"task": None, "open": True}
+        iteration = {"task": None, "open": True, "recorded": False}
 
         def reported(x, fun):
             # The objective is what L-BFGS minimises; loss_ reports the data
@@ -90,13 +90,14 @@ class _LbfgsTraining:
             with _deferred_interrupt():
                 losses.append(reported(accepted["x"], accepted["fun"]))
                 norms.append(last.get("norms", np.full(len(net.coefs), np.nan)))
+                iteration["recorded"] = True
             if self.verbose:
                 print(
                     f"Iteration {len(losses)}, loss = {losses[-1]:.8f}, "
                     f"elapsed = {time.time() - start_time:.2f}s"
                 )
             task = iteration["task"] or tasks.begin_epoch()
-            iteration["task"] = None
+            iteration["task"], iteration["recorded"] = None, False
             net.params[...] = accepted["x"]
             if tasks.end_epoch(task, lambda: self._reconstruction(net)):
                 raise StopIteration  # scipy ends the minimisation cleanly
@@ -126,7 +127,11 @@ class _LbfgsTraining:
             # interruption) ends with nothing to record.
             iteration["open"] = False
             if iteration["task"] is not None:
-                tasks.abandon_epoch(iteration["task"])
+                reconstruction = None
+                if iteration["recorded"]:  # a Ctrl-C held until it was
+                    net.params[...] = accepted["x"]
+                    reconstruction = lambda: self._reconstruction(net)  # noqa: E731
+                tasks.close_epoch(iteration["task"], reconstruction)
                 iteration["task"] = None
         if (
             result is not None

@@ -122,6 +122,7 @@ class _StochasticTraining:
         # first batch's loss before any update, plus the initial penalty.
         start_loss, start_penalty = None, l2 * net.penalty()
         task = None  # the epoch task whose begin hooks ran and end hooks not
+        recorded = None  # the last task whose epoch is in the history
         try:
             self.n_iter_ = 0
             for _ in range(max_epochs):
@@ -162,6 +163,7 @@ class _StochasticTraining:
                     self.loss_curve_.append(loss)
                     norm_rows.append(norms[None, :])
                     self._update_no_improvement(net, early_stopping)
+                    recorded = task
                 if self.verbose:
                     self._print_progress(start_time, early_stopping)
                 stop = self._schedule(optimizer)
@@ -181,9 +183,12 @@ class _StochasticTraining:
         finally:
             self.gradient_norms_ = np.vstack(norm_rows)
             if task is not None:
-                # Diverged or interrupted inside the epoch: its end hooks
-                # still run (once), with nothing to record.
-                tasks.abandon_epoch(task)
+                # Diverged or interrupted: the epoch's end hooks still run
+                # (once), with the model if the epoch was recorded.
+                tasks.close_epoch(
+                    task,
+                    (lambda: self._reconstruction(net)) if recorded is task else None,
+                )
         restore_best = early_stopping and self._best_weights is not None
         # Early stopping that never scored in this call: the outputs
         # overflowed on the validation set after every epoch (the weights are

@@ -326,19 +326,58 @@ def test_error_from_the_root_end_hook_leaves_the_estimator_as_it_was(moons):
     assert not hasattr(clf, "coefs_") and not hasattr(clf, "n_iter_")
 
 
+class EmptyEnds(Recorder):
+    """Counts end hooks called without a fitted estimator (unfinished tasks)."""
+
+    empty = 0
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        if context.task_name == "epoch" and fitted_estimator is None:
+            self.empty += 1
+        return super().on_fit_task_end(
+            estimator, context, fitted_estimator=fitted_estimator
+        )
+
+
 def test_a_diverging_epoch_still_ends_its_task():
     X, y = load_diabetes(return_X_y=True)
-    rec = Recorder()
+    rec = EmptyEnds()
     reg = BPRegressor(
         hidden_layer_sizes=(50, 50),
         solver="sgd",
-        learning_rate_init=10,
+        learning_rate_init=1e3,
         max_iter=20,
         random_state=0,
     )
-    with pytest.warns(UserWarning):
+    with pytest.warns(UserWarning, match="diverged"):
         reg.set_callbacks(rec).fit(X * 100, y * 100)
     assert _balanced(rec)
+    assert rec.empty == 1  # the diverging epoch: begun, ended without a model
+
+
+class FragileEnd(Recorder):
+    """An end hook that assumes a fitted estimator (a bug, but a common one)."""
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        super().on_fit_task_end(estimator, context, fitted_estimator=fitted_estimator)
+        return fitted_estimator.coefs_ is None  # AttributeError on None
+
+
+def test_a_callback_failing_on_an_unfinished_epoch_does_not_lose_the_fit():
+    X, y = load_diabetes(return_X_y=True)
+    reg = BPRegressor(
+        hidden_layer_sizes=(50, 50),
+        solver="sgd",
+        learning_rate_init=1e3,
+        max_iter=20,
+        random_state=0,
+    )
+    with pytest.warns(UserWarning) as record:
+        reg.set_callbacks(FragileEnd()).fit(X * 100, y * 100)
+    messages = [str(w.message) for w in record]
+    assert any("diverged" in m for m in messages)
+    assert any("callback failed" in m and "AttributeError" in m for m in messages)
+    assert hasattr(reg, "coefs_")
 
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
