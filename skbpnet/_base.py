@@ -287,6 +287,12 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
         if not self._validates() and getattr(self, "best_loss_", None) is None:
             self.best_loss_ = np.inf
             self._no_improvement_count = 0
+        if not self._validates():
+            # The scores describe a run of epochs that ends with the last
+            # one (see validation_scores_): a fit without early stopping
+            # ends that run.
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
 
     @with_callbacks
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):

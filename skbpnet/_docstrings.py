@@ -144,6 +144,10 @@ ATTRIBUTES = """\
 
     validation_scores_ : list of float or None
         Validation score after every epoch with early stopping, else None.
+        With ``warm_start`` or ``partial_fit`` the scores cover the epochs
+        since early stopping was last turned on, which end with the last
+        epoch of ``loss_curve_``; a fit without early stopping sets it to
+        None.
 
     best_validation_score_ : float or None
         Best validation score with early stopping, else None.
@@ -151,8 +155,8 @@ ATTRIBUTES = """\
     t_ : int
         Training samples seen by the stochastic solvers: the rows trained on
         in every epoch, summed. Rows of sample weight 0 are dropped before
-        training and are not counted (nor is an early-stopping validation
-        share), whereas scikit-learn's MLP counts every row it is given, so
+        training and are not counted, whereas scikit-learn's MLP counts them
+        (neither counts an early-stopping validation share), so
         with zero weights ``t_``, and the ``'invscaling'`` learning rate
         ``learning_rate_init / (t_ + 1) ** power_t`` that depends on it,
         differ from MLPClassifier's and MLPRegressor's.

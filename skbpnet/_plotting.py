@@ -83,7 +83,8 @@ class LossCurveDisplay:
         an estimator fitted with ``early_stopping=True``. When given it is
         drawn on a twin y axis labelled "validation score". Scores fewer than
         the losses belong to the last epochs (early stopping turned on for a
-        warm-started fit), and are drawn against those.
+        warm-started fit; see ``validation_scores_``), and are drawn against
+        those.
     estimator_name : str, default=None
         Name used in the legend; the lines are labelled "training loss" and
         "validation score" when None.
@@ -167,8 +168,14 @@ class LossCurveDisplay:
         self.validation_ax_ = None
         if self.validation_scores is not None:
             scores = np.asarray(self.validation_scores, dtype=float)
+            if scores.shape[0] > loss.shape[0]:
+                raise ValueError(
+                    f"validation_scores has {scores.shape[0]} values but "
+                    f"loss_curve only {loss.shape[0]}: there is at most one "
+                    "score per epoch."
+                )
             # Right-aligned: scores fewer than losses are the last epochs'.
-            first = max(loss.shape[0] - scores.shape[0], 0) + 1
+            first = loss.shape[0] - scores.shape[0] + 1
             self.validation_ax_ = ax.twinx()
             label = "validation score" if name is None else f"{name} (validation)"
             (self.validation_line_,) = self.validation_ax_.plot(

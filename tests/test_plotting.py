@@ -291,3 +291,32 @@ def test_gradient_norm_label_prefixes_each_line_and_name_sets_the_title(data):
     assert ax.get_title() == "two nets"
     assert second.lines_[0].get_label() == "layer 1 → 2"
     assert len(ax.lines) == 6
+
+
+@short_run
+def test_a_fit_without_early_stopping_ends_the_run_of_scores(data):
+    # Scores of epochs 1-3, then 4 epochs without early stopping: the old
+    # scores no longer describe the epochs that end loss_curve_.
+    X, y = data
+    clf = BPClassifier(
+        hidden_layer_sizes=(5,),
+        max_iter=3,
+        warm_start=True,
+        early_stopping=True,
+        n_iter_no_change=100,
+        random_state=0,
+    ).fit(X, y)
+    assert len(clf.validation_scores_) == 3
+    clf.set_params(early_stopping=False, max_iter=4).fit(X, y)
+    assert clf.validation_scores_ is None and clf.best_validation_score_ is None
+    assert LossCurveDisplay.from_estimator(clf).validation_line_ is None
+    # On again: a new run of scores, drawn at its epochs.
+    clf.set_params(early_stopping=True, max_iter=2).fit(X, y)
+    assert len(clf.validation_scores_) == 2
+    display = LossCurveDisplay.from_estimator(clf)
+    np.testing.assert_array_equal(display.validation_line_.get_xdata(), [8, 9])
+
+
+def test_more_scores_than_losses_is_an_error():
+    with pytest.raises(ValueError, match="at most one score per epoch"):
+        LossCurveDisplay([1.0, 0.5], validation_scores=[0.1, 0.2, 0.3]).plot()
