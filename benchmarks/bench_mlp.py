@@ -228,8 +228,9 @@ def interleave(key, contenders, repeats, times, unit):
     -> skbpnet, torch, gemm, sklearn -> ...).  With a fixed order, whatever
     one contender leaves behind (a warm or cold cache, a CPU clock changed by
     the previous load, memory to give back) always falls on the same next
-    contender; rotating spreads those effects over all of them.  Every
-    contender leads one round when ``repeats`` is a multiple of ``k``.
+    contender; rotating changes which contender leads a round (not who
+    follows whom within one, as the cycle is kept).  Every contender leads
+    equally often when ``repeats`` is a multiple of ``k``.
     """
     names = list(contenders)
     orders = []

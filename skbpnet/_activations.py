@@ -3,8 +3,9 @@
 Every activation works in place on a pre-activation buffer ``Z`` (turning it into
 the activation ``A``) and multiplies an upstream gradient ``delta`` in place by
 the derivative.  Both take an optional ``work`` pair ``(floats, flags)`` of
-scratch arrays shaped like ``Z`` (float and bool), so that a training step
-allocates nothing; without it they allocate what they need.  The derivative is
+scratch arrays shaped like ``Z`` (float and bool), so that the activations
+allocate nothing in a training step; without it they allocate what they
+need.  The derivative is
 always computed from the *output* ``A``, so the engine never has to keep ``Z``
 around:
 

@@ -97,3 +97,14 @@ def test_other_solvers_and_losses_allocate_nothing_batch_sized(
     est = make(**{**kwargs, **params, "random_state": 0})
     peaks = _epoch_peaks(monkeypatch, est, X, y.astype(float), **fit_params)
     assert max(peaks[1:]) < BATCH * WIDTH * 8 / 8, peaks
+
+
+@pytest.mark.parametrize("labels", ["binary", "multilabel"])
+def test_sigmoid_outputs_allocate_nothing_batch_sized(monkeypatch, data, labels):
+    X, y = data
+    Y = (y % 2) if labels == "binary" else np.column_stack([y == 0, y == 1])
+    est = BPClassifier(
+        hidden_layer_sizes=(WIDTH,), batch_size=BATCH, max_iter=3, random_state=0
+    )
+    peaks = _epoch_peaks(monkeypatch, est, X, Y)
+    assert max(peaks[1:]) < BATCH * WIDTH * 8 / 8, peaks
