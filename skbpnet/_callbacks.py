@@ -61,9 +61,15 @@ class _Tasks:
 
     def begin_epoch(self):
         task = self.root.subcontext(task_name="epoch")
-        task.call_on_fit_task_begin(
-            estimator=self.est, X=self.X, y=self.y, metadata=self.metadata
-        )
+        try:
+            task.call_on_fit_task_begin(
+                estimator=self.est, X=self.X, y=self.y, metadata=self.metadata
+            )
+        except BaseException:
+            # A begin hook raised (a Ctrl-C during a progress bar's update,
+            # say): the callbacks whose begin hooks ran still get their end.
+            self.close_epoch(task)
+            raise
         return task
 
     def end_epoch(self, task, reconstruction):

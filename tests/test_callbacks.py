@@ -449,3 +449,28 @@ def test_scoring_monitor_sees_the_callers_weights_not_class_weights():
     rows = monitor.get_logs().data
     final = [row for row in rows if row["task_name"] == "fit"][-1]
     assert final["accuracy"] == pytest.approx(clf.score(X, y))
+
+
+class RaisesOnBegin(Recorder):
+    """Raises KeyboardInterrupt from the begin hook of epoch ``at``."""
+
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+
+    def on_fit_task_begin(self, estimator, context):
+        super().on_fit_task_begin(estimator, context)
+        begun = sum(e[0] == "begin" and e[-1] == "epoch" for e in self.events)
+        if context.task_name == "epoch" and begun == self.at:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_interrupt_in_a_begin_hook_still_ends_the_other_callbacks_task(moons, solver):
+    X, y = moons
+    first = Recorder()
+    clf = BPClassifier(hidden_layer_sizes=(4,), solver=solver, random_state=0)
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf.set_callbacks(first, RaisesOnBegin(at=2)).fit(X, y)
+    assert _balanced(first)
+    assert clf.n_iter_ == 1
