@@ -82,27 +82,33 @@ class _Tasks:
             reconstruction_attributes=reconstruction,
         )
 
-    def close_epoch(self, task, reconstruction=None):
+    def close_epoch(self, task, reconstruction=None, pending=True):
         """End a subtask that the training loop left open.
 
-        A divergence or a Ctrl-C can leave an epoch (L-BFGS: iteration) whose
-        begin hooks ran and end hooks not.  Its end hooks run here: with the
-        ``reconstruction`` when the epoch made it into the history (a Ctrl-C
-        held until its bookkeeping was done), else without data, so that the
-        callbacks record nothing for it (scikit-learn's L-BFGS bridge ends
-        its left-over task the same way).  This runs while the fit ends for
-        another reason, so a callback failing here gives a warning instead
-        of replacing that outcome.
+        A divergence, a Ctrl-C or an error can leave an epoch (L-BFGS:
+        iteration) whose begin hooks ran and end hooks not; so can an L-BFGS
+        run that ends in the middle of an iteration's line search.  Its end
+        hooks run here: with the ``reconstruction`` when the epoch made it
+        into the history (a Ctrl-C held until its bookkeeping was done), else
+        without data, so that the callbacks record nothing for it
+        (scikit-learn's L-BFGS bridge ends its left-over task the same way).
+
+        With ``pending`` the fit is already ending for another reason (that
+        divergence, interruption or error), and a callback failing or
+        interrupted here gives a warning instead of replacing that outcome;
+        otherwise its exception propagates as from any other epoch.
         """
         try:
             if reconstruction is None:
                 task.call_on_fit_task_end(estimator=self.est)
             else:
                 self.end_epoch(task, reconstruction)
-        except Exception as exc:
+        except (Exception, KeyboardInterrupt) as exc:
+            if not pending:
+                raise
             warnings.warn(
                 "A callback failed while ending an epoch that training left "
-                f"unfinished (divergence or interruption): {exc!r}",
+                f"unfinished (divergence, interruption or error): {exc!r}",
                 UserWarning,
                 stacklevel=_user_stacklevel(),
             )

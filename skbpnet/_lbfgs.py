@@ -131,7 +131,10 @@ class _LbfgsTraining:
                 if iteration["recorded"]:  # a Ctrl-C held until it was
                     net.params[...] = accepted["x"]
                     reconstruction = lambda: self._reconstruction(net)  # noqa: E731
-                tasks.close_epoch(iteration["task"], reconstruction)
+                # Without a result, an interruption or an error is pending.
+                tasks.close_epoch(
+                    iteration["task"], reconstruction, pending=result is None
+                )
                 iteration["task"] = None
         if (
             result is not None

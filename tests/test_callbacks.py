@@ -474,3 +474,48 @@ def test_interrupt_in_a_begin_hook_still_ends_the_other_callbacks_task(moons, so
         clf.set_callbacks(first, RaisesOnBegin(at=2)).fit(X, y)
     assert _balanced(first)
     assert clf.n_iter_ == 1
+
+
+class InterruptsEmptyEnd(Recorder):
+    """Raises KeyboardInterrupt from an end hook without a fitted estimator."""
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        super().on_fit_task_end(estimator, context, fitted_estimator=fitted_estimator)
+        if context.task_name == "epoch" and fitted_estimator is None:
+            raise KeyboardInterrupt
+        return False
+
+
+def test_ctrl_c_while_ending_a_diverged_epoch_keeps_the_fit():
+    X, y = load_diabetes(return_X_y=True)
+    reg = BPRegressor(
+        hidden_layer_sizes=(50, 50),
+        solver="sgd",
+        learning_rate_init=1e3,
+        max_iter=20,
+        random_state=0,
+    )
+    with pytest.warns(UserWarning) as record:
+        reg.set_callbacks(InterruptsEmptyEnd()).fit(X * 100, y * 100)
+    messages = [str(w.message) for w in record]
+    assert any("diverged" in m for m in messages)
+    assert any("KeyboardInterrupt" in m for m in messages)
+    assert hasattr(reg, "coefs_")
+
+
+def test_a_callback_error_on_an_lbfgs_left_over_task_propagates(moons):
+    # A converged model refitted warm: one evaluation, no accepted
+    # iteration, so the iteration's task is left over when L-BFGS returns
+    # normally. Nothing else is pending: the callback's error propagates.
+    X, y = moons
+    clf = BPClassifier(
+        hidden_layer_sizes=(4,),
+        solver="lbfgs",
+        tol=1e-3,
+        warm_start=True,
+        random_state=0,
+    ).fit(X, y)
+    if clf.set_params(max_iter=200).fit(X, y).n_iter_ != 0:
+        pytest.skip("the warm refit ran iterations; no left-over task to test")
+    with pytest.raises(AttributeError):
+        clf.set_callbacks(FragileEnd()).fit(X, y)
