@@ -279,18 +279,25 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
         return bool(self.early_stopping) and self.solver != "lbfgs"
 
     def _continue_history(self):
-        """Keep a warm-started history consistent with today's early_stopping."""
-        if self._validates() and getattr(self, "validation_scores_", None) is None:
-            self.validation_scores_ = []
-            self.best_validation_score_ = -np.inf
-            self._no_improvement_count = 0
-        if not self._validates() and getattr(self, "best_loss_", None) is None:
-            self.best_loss_ = np.inf
-            self._no_improvement_count = 0
-        if not self._validates():
-            # The scores describe a run of epochs that ends with the last
-            # one (see validation_scores_): a fit without early stopping
-            # ends that run.
+        """Keep a warm-started history consistent with today's early_stopping.
+
+        Turning early stopping on or off starts a new run of the criterion
+        it switches to (a fresh count of epochs without improvement); the
+        validation scores describe a run of epochs that ends with the last
+        one (see ``validation_scores_``), so a fit without early stopping
+        ends that run.
+        """
+        if self._validates():
+            if getattr(self, "validation_scores_", None) is None:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self._no_improvement_count = 0
+            self.best_loss_ = None
+        else:
+            turned_off = getattr(self, "validation_scores_", None) is not None
+            if turned_off or getattr(self, "best_loss_", None) is None:
+                self.best_loss_ = np.inf
+                self._no_improvement_count = 0
             self.validation_scores_ = None
             self.best_validation_score_ = None
 

@@ -154,8 +154,17 @@ class LossCurveDisplay:
             The object itself, with ``ax_``, ``figure_`` and the lines set.
         """
         _check_matplotlib(f"{type(self).__name__}.plot")
-        ax, figure = _axes(ax)
         loss = np.asarray(self.loss_curve, dtype=float)
+        scores = None
+        if self.validation_scores is not None:
+            scores = np.asarray(self.validation_scores, dtype=float)
+            if scores.shape[0] > loss.shape[0]:
+                raise ValueError(
+                    f"validation_scores has {scores.shape[0]} values but "
+                    f"loss_curve only {loss.shape[0]}: there is at most one "
+                    "score per epoch."
+                )
+        ax, figure = _axes(ax)
         epochs = np.arange(1, loss.shape[0] + 1)
         name = self.estimator_name if name is None else name
         line_kw = {"label": "training loss" if name is None else name}
@@ -166,14 +175,7 @@ class LossCurveDisplay:
 
         self.validation_line_ = None
         self.validation_ax_ = None
-        if self.validation_scores is not None:
-            scores = np.asarray(self.validation_scores, dtype=float)
-            if scores.shape[0] > loss.shape[0]:
-                raise ValueError(
-                    f"validation_scores has {scores.shape[0]} values but "
-                    f"loss_curve only {loss.shape[0]}: there is at most one "
-                    "score per epoch."
-                )
+        if scores is not None:
             # Right-aligned: scores fewer than losses are the last epochs'.
             first = loss.shape[0] - scores.shape[0] + 1
             self.validation_ax_ = ax.twinx()

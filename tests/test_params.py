@@ -191,3 +191,29 @@ def test_infinity_is_reported_outside_an_open_interval(name, interval):
 def test_activation_is_checked_without_hidden_layers(activation):
     with pytest.raises(InvalidParameterError, match="activation"):
         BPClassifier(hidden_layer_sizes=(), activation=activation).fit(X, y)
+
+
+def test_toggling_early_stopping_in_warm_starts_restarts_each_criterion():
+    # off -> on -> off: the third fit must not inherit the first fit's best
+    # loss or the validation run's count of epochs without improvement.
+    import warnings
+
+    from sklearn.datasets import make_classification
+
+    from skbpnet import BPClassifier
+
+    X, y = make_classification(200, 5, random_state=0)
+    clf = BPClassifier(
+        hidden_layer_sizes=(5,), max_iter=20, warm_start=True, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+        assert clf.validation_scores_ is None and clf.best_loss_ is not None
+        clf.set_params(early_stopping=True, n_iter_no_change=2, max_iter=50).fit(X, y)
+        assert clf.best_loss_ is None and clf.validation_scores_
+        clf.set_params(early_stopping=False, n_iter_no_change=5, max_iter=20).fit(X, y)
+    assert clf.validation_scores_ is None and clf.best_validation_score_ is None
+    assert np.isfinite(clf.best_loss_)
+    # A fresh criterion: at least n_iter_no_change + 1 epochs before stopping.
+    assert clf.n_iter_ > 5

@@ -320,3 +320,10 @@ def test_a_fit_without_early_stopping_ends_the_run_of_scores(data):
 def test_more_scores_than_losses_is_an_error():
     with pytest.raises(ValueError, match="at most one score per epoch"):
         LossCurveDisplay([1.0, 0.5], validation_scores=[0.1, 0.2, 0.3]).plot()
+
+
+def test_the_length_error_draws_nothing():
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError):
+        LossCurveDisplay([1.0], validation_scores=[0.1, 0.2]).plot(ax=ax)
+    assert not ax.lines
