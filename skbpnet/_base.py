@@ -294,8 +294,8 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
                 self._no_improvement_count = 0
             self.best_loss_ = None
         else:
-            turned_off = getattr(self, "validation_scores_", None) is not None
-            if turned_off or getattr(self, "best_loss_", None) is None:
+            # best_loss_ is None with early stopping: turned off, or fresh.
+            if getattr(self, "best_loss_", None) is None:
                 self.best_loss_ = np.inf
                 self._no_improvement_count = 0
             self.validation_scores_ = None

@@ -68,6 +68,10 @@ class _Tasks:
         except BaseException:
             # A begin hook raised (a Ctrl-C during a progress bar's update,
             # say): the callbacks whose begin hooks ran still get their end.
+            # A context cannot end some of its callbacks only, so those whose
+            # begin hooks did not run get an end without data too, which
+            # the protocol allows (scikit-learn's ProgressBar counts it as
+            # one more step).
             self.close_epoch(task)
             raise
         return task

@@ -102,6 +102,22 @@ class _LbfgsTraining:
             if tasks.end_epoch(task, lambda: self._reconstruction(net)):
                 raise StopIteration  # scipy ends the minimisation cleanly
 
+        def close_left_over(pending):
+            # No task for the evaluations after the minimisation; one that
+            # began (evaluations after the last accepted iterate: a line
+            # search that ended the run, an interruption) ends here, with
+            # the model only if its iterate was recorded (a Ctrl-C held
+            # until it was).
+            task, iteration["task"] = iteration["task"], None
+            iteration["open"] = False
+            if task is None:
+                return
+            reconstruction = None
+            if iteration["recorded"]:
+                net.params[...] = accepted["x"]
+                reconstruction = lambda: self._reconstruction(net)  # noqa: E731
+            tasks.close_epoch(task, reconstruction, pending=pending)
+
         result = None
         try:
             # SciPy's own BLAS on one thread: see single_threaded_foreign_blas.
@@ -119,23 +135,14 @@ class _LbfgsTraining:
                         "ftol": min(self.tol, _SCIPY_FTOL),
                     },
                 )
+            # A normal end: nothing else is pending, so the hooks' errors
+            # propagate, and a Ctrl-C is handled below, as in any iteration.
+            close_left_over(pending=False)
         except KeyboardInterrupt:
             _warn_interrupted("lbfgs" if losses else "before", len(losses))
         finally:
-            # No task for the evaluations below; one that began (evaluations
-            # after the last accepted iterate: a failed line search, an
-            # interruption) ends with nothing to record.
-            iteration["open"] = False
-            if iteration["task"] is not None:
-                reconstruction = None
-                if iteration["recorded"]:  # a Ctrl-C held until it was
-                    net.params[...] = accepted["x"]
-                    reconstruction = lambda: self._reconstruction(net)  # noqa: E731
-                # Without a result, an interruption or an error is pending.
-                tasks.close_epoch(
-                    iteration["task"], reconstruction, pending=result is None
-                )
-                iteration["task"] = None
+            # An interruption or an error is pending (or nothing is left).
+            close_left_over(pending=True)
         if (
             result is not None
             and np.isfinite(result.fun)

@@ -519,3 +519,20 @@ def test_a_callback_error_on_an_lbfgs_left_over_task_propagates(moons):
         pytest.skip("the warm refit ran iterations; no left-over task to test")
     with pytest.raises(AttributeError):
         clf.set_callbacks(FragileEnd()).fit(X, y)
+
+
+def test_ctrl_c_ending_an_lbfgs_left_over_task_keeps_the_fit(moons):
+    # Ended by its line search (tol far below what float64 resolves), the
+    # run leaves an iteration's task open; a Ctrl-C while it is ended is an
+    # interruption like any other: the fit is kept.
+    X, y = make_moons(200, noise=0.2, random_state=0)
+    clf = BPClassifier(
+        hidden_layer_sizes=(8,),
+        solver="lbfgs",
+        tol=1e-14,
+        max_iter=3000,
+        random_state=5,
+    )
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf.set_callbacks(InterruptsEmptyEnd()).fit(X, y)
+    assert clf.n_iter_ > 0 and hasattr(clf, "coefs_")

@@ -212,8 +212,12 @@ def test_toggling_early_stopping_in_warm_starts_restarts_each_criterion():
         assert clf.validation_scores_ is None and clf.best_loss_ is not None
         clf.set_params(early_stopping=True, n_iter_no_change=2, max_iter=50).fit(X, y)
         assert clf.best_loss_ is None and clf.validation_scores_
-        clf.set_params(early_stopping=False, n_iter_no_change=5, max_iter=20).fit(X, y)
+        clf.set_params(
+            early_stopping=False, n_iter_no_change=5, tol=10.0, max_iter=20
+        ).fit(X, y)
     assert clf.validation_scores_ is None and clf.best_validation_score_ is None
     assert np.isfinite(clf.best_loss_)
-    # A fresh criterion: at least n_iter_no_change + 1 epochs before stopping.
-    assert clf.n_iter_ > 5
+    # A fresh criterion: the first epoch sets best_loss_, the next 6 do not
+    # improve it by tol=10, which is more than n_iter_no_change=5 epochs;
+    # the old code, continuing the validation run's count, stopped after 3.
+    assert clf.n_iter_ == 7
