@@ -15,7 +15,11 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     The full regularised training objective (weighted mean data loss plus
     ``alpha / (2 * total weight) * ||W||^2``) is evaluated at the estimator's
     fitted weights, or at freshly initialised ones when it is not fitted, in
-    float64 and with dropout off.  Every parameter is perturbed by ``+-eps``.
+    float64 and with dropout off.  Every parameter is perturbed by ``+-eps``
+    and ``+-2 eps``: the fourth-order central difference
+    ``(8 (J(+eps) - J(-eps)) - (J(+2 eps) - J(-2 eps))) / (12 eps)``, whose
+    truncation error is of order ``eps**4``, so that steep networks (deep,
+    with large weights) are checked as tightly as flat ones.
     An unfitted estimator gets its initial weights from ``init`` and small
     random biases (zero biases would put some pre-activations exactly on a
     ReLU kink, where no derivative exists). Rows of zero sample weight are
@@ -36,7 +40,12 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     pieces, has its bias moved by the smallest offset that puts every row at
     least twice as far away; later layers see the moved activations. Other
     units, and smooth activations, keep their biases, and the moves are
-    usually far below 1e-3.
+    usually far below 1e-3. A unit that would need a move above 1e-3 times
+    its largest pre-activation (at least 1), because most rows lie within
+    its margin (unscaled inputs, or an eps too large for the data), or whose
+    maxout pieces cannot be separated, is left on its kink with a
+    ``UserWarning``: the result may then show a false error, but a wrong
+    backward pass is not hidden by a network pushed into one linear piece.
 
     For every weight matrix and bias vector the relative error
     ``||g_bp - g_fd|| / max(||g_bp||, ||g_fd||, floor)`` is computed; the
@@ -44,7 +53,7 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     1e-6 (about 1e-9 for smooth activations).
 
     The ``floor`` is ``1e7`` times the rounding noise of the central
-    differences, ``sqrt(size) * machine epsilon * max(|J|, 1) / eps`` for a
+    differences, ``1.5 * sqrt(size) * machine epsilon * max(|J|, 1) / eps`` for a
     block of ``size`` entries and a loss ``J``.  Without it, a block whose
     gradient is tiny (a saturated layer's bias, say) would be measured against
     that noise rather than against backprop, and a correct pass could score
@@ -147,10 +156,15 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     for i in range(theta.shape[0]):
         step = np.zeros_like(theta)
         step[i] = eps
-        numeric[i] = (objective(theta + step) - objective(theta - step)) / (2 * eps)
+        near = objective(theta + step) - objective(theta - step)
+        far = objective(theta + 2 * step) - objective(theta - 2 * step)
+        # Fourth order: the eps**2 terms of the two differences cancel.
+        numeric[i] = (8 * near - far) / (12 * eps)
     net.params[...] = theta
 
-    noise = np.finfo(np.float64).eps * max(abs(loss), 1.0) / eps
+    # The stencil's weights sum to (8 + 8 + 1 + 1) / 12 = 1.5 in absolute
+    # value: rounding noise of that many loss values, divided by eps.
+    noise = 1.5 * np.finfo(np.float64).eps * max(abs(loss), 1.0) / eps
     # Errors below 1e-6 times the floor are not reported; warn when that
     # would hide an error as large as the whole gradient.
     blind_to = 1e-6 * 1e7 * noise * np.sqrt(theta.shape[0])
@@ -192,11 +206,18 @@ _MAX_SWEEPS = 50
 #: Entries of the per-row Jacobians held at once by :func:`_reach`.
 _JACOBIAN_ENTRIES = 2**21
 
+#: Largest bias move, relative to the unit's largest ``|Z|`` (at least 1),
+#: that still checks "the same network".  A unit that needs more (its margin
+#: spans most rows: unscaled inputs, or an eps far too large for the data) is
+#: left on its kink, with a warning, rather than pushed until it is linear on
+#: every row, where a wrong derivative would go unnoticed.
+_MAX_MOVE = 1e-3
+
 
 def _leave_kinks(net, X, eps):
     """Move a network's biases until no pre-activation is within a step of a kink.
 
-    Central differences step one parameter at a time by ``+-eps``.  When a
+    Central differences step one parameter at a time by up to ``+-2 eps``.  When a
     step moves a ReLU or leaky ReLU pre-activation across 0, or changes which
     piece of a maxout unit is largest, the difference quotient mixes the
     slopes of two linear pieces, and a correct backward pass scores up to
@@ -209,11 +230,13 @@ def _leave_kinks(net, X, eps):
     ones.  Units away from kinks, and smooth or continuously differentiable
     activations (elu), are left alone.
 
-    The margin of ``Z[i, j]`` is ``KINK_SAFETY * eps`` times the largest
+    The margin of ``Z[i, j]`` is ``KINK_SAFETY * 2 * eps`` times the largest
     derivative of ``Z[i, j]`` with respect to a single parameter (see
     :func:`_reach`), so that no step of the check can carry it across.  A
-    maxout unit whose pieces still crowd after ``_MAX_SWEEPS`` sweeps is left
-    as it is.
+    unit that would need a move larger than ``_MAX_MOVE`` times its largest
+    ``|Z|`` (at least 1), and a maxout unit whose pieces still crowd after
+    ``_MAX_SWEEPS`` sweeps, is left as it is, and a warning says that the
+    result may show a false error.
 
     Parameters
     ----------
@@ -226,6 +249,7 @@ def _leave_kinks(net, X, eps):
     """
     A = X
     steps, slopes = [], []
+    stuck = []  # (layer, unit) left on a kink
     hidden = zip(net.layers[:-1], net.coefs, net.intercepts)
     for index, (layer, W, b) in enumerate(hidden):
         # A step of one of this layer's parameters moves one column of Z by
@@ -234,15 +258,27 @@ def _leave_kinks(net, X, eps):
         largest = largest.toarray() if sp.issparse(largest) else largest
         steps.append(np.maximum(np.asarray(largest, np.float64).reshape(-1), 1.0))
         Z = np.asarray(A @ W) + b
-        margin = KINK_SAFETY * eps * _reach(net, steps, slopes, index)
+        # The widest step of the check is 2 eps.
+        margin = KINK_SAFETY * 2 * eps * _reach(net, steps, slopes, index)
         if layer.kind == "maxout":
             offsets = _separate_pieces(Z, margin, layer.units, layer.pieces)
+            per_unit = np.abs(offsets).reshape(layer.units, layer.pieces)
+            Z_units = np.abs(Z).reshape(Z.shape[0], layer.units, layer.pieces)
+            scale = np.maximum(Z_units.max(axis=(0, 2)), 1.0)
+            too_far = ~np.isfinite(per_unit).all(axis=1) | (
+                per_unit.max(axis=1) > _MAX_MOVE * scale
+            )
+            offsets.reshape(layer.units, layer.pieces)[too_far] = 0.0
         elif layer.activation in ("relu", "leaky_relu"):
             offsets = np.array(
                 [_offset_from_zero(Z[:, j], margin[:, j]) for j in range(Z.shape[1])]
             )
+            scale = np.maximum(np.abs(Z).max(axis=0), 1.0)
+            too_far = np.abs(offsets) > _MAX_MOVE * scale
+            offsets[too_far] = 0.0
         else:
-            offsets = None
+            offsets, too_far = None, np.zeros(0, dtype=bool)
+        stuck += [(index + 1, int(j) + 1) for j in np.flatnonzero(too_far)]
         if offsets is not None:
             b += offsets
             Z += offsets
@@ -251,6 +287,18 @@ def _leave_kinks(net, X, eps):
         # dA/dZ at the point: 0 or 1 for ReLU, a one-hot over each maxout
         # unit's pieces (the winner), f' for smooth activations.
         slopes.append(np.abs(layer.backward(np.ones_like(A), A, cache)))
+    if stuck:
+        where = ", ".join(f"layer {i} unit {j}" for i, j in stuck[:5])
+        more = f" and {len(stuck) - 5} more" if len(stuck) > 5 else ""
+        warnings.warn(
+            f"gradient_check: {len(stuck)} unit(s) ({where}{more}) lie within "
+            f"a step of eps={eps:g} of a kink (ReLU's 0, or two tied maxout "
+            "pieces) on too many rows to be moved off without changing the "
+            "network, so the result may show a false error for them. Scale X, "
+            "or use a smaller eps.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _reach(net, steps, slopes, index):
@@ -338,7 +386,9 @@ def _separate_pieces(Z, margin, units, pieces):
     Piece by piece, the piece's bias gets the smallest offset that puts it at
     least ``2 * (its margin + the rival's margin)`` from the largest of the
     unit's other pieces on every row where it is closer than the sum of the
-    margins; sweeps repeat until no piece moves.
+    margins; sweeps repeat until no piece moves.  A unit whose pieces still
+    move after ``_MAX_SWEEPS`` sweeps (pieces crossing among dense rows can
+    chase each other) gets NaN offsets: it cannot be separated.
     """
     n = Z.shape[0]
     Z3 = Z.reshape(n, units, pieces)
@@ -359,4 +409,6 @@ def _separate_pieces(Z, margin, units, pieces):
                     changed = True
             if not changed:
                 break
+        else:
+            offsets[u] = np.nan
     return offsets.reshape(-1)

@@ -448,3 +448,79 @@ def test_kink_offset_is_the_smallest_that_clears_every_row():
     assert (np.abs(D + offset) >= 0.2 - 1e-12).all()
     # A margin that overflowed cannot be cleared: no infinite bias.
     assert _offset_from_zero(np.array([0.0]), np.array([np.inf])) == 0.0
+
+
+def _unscaled_twin():
+    """A fitted ReLU net, and the same net given an extra unscaled column
+    (around 2e5) that it ignores (zero weights)."""
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(300, noise=0.2, random_state=0)
+    X3 = np.c_[X, 2e5 + np.random.RandomState(0).uniform(0, 1, 300)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = BPClassifier((4,), activation="relu", random_state=0).fit(X, y)
+        twin = BPClassifier((4,), activation="relu", random_state=0).fit(X3, y)
+    twin.coefs_ = [np.r_[ref.coefs_[0], np.zeros((1, 4))], ref.coefs_[1].copy()]
+    twin.intercepts_ = [b.copy() for b in ref.intercepts_]
+    return twin, X3, y
+
+
+def test_units_that_cannot_leave_a_kink_are_not_pushed_into_a_linear_net(
+    monkeypatch,
+):
+    # A step of eps on a weight of the unscaled column moves every
+    # pre-activation by ~0.2: every row is "near the kink". Moving the
+    # biases until no row is (by up to 6.9) made every unit active on every
+    # row, and a wrong ReLU derivative then passed the check.
+    from skbpnet import _activations
+
+    twin, X3, y = _unscaled_twin()
+    with pytest.warns(UserWarning, match="4 unit.*kink"):
+        gradient_check(twin, X3, y)
+    forward, _ = _activations.ACTIVATIONS["relu"]
+    monkeypatch.setitem(
+        _activations.ACTIVATIONS, "relu", (forward, lambda A, delta, work=None: delta)
+    )
+    with pytest.warns(UserWarning, match="kink"):
+        assert gradient_check(twin, X3, y) > 1e-2
+
+
+def test_maxout_pieces_crossing_among_dense_rows_are_left_with_a_warning():
+    # Four pieces crossing at x = 0 among 382 rows in [-1, 1]: moving one
+    # piece off a crossing brings it onto another; the sweeps ran out and
+    # kept their partial moves, and the check scored 4e-4 with no warning.
+    rng = np.random.RandomState(37)
+    n = rng.randint(50, 400)
+    X = rng.uniform(-1, 1, size=(n, 1))
+    y = np.abs(X[:, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg = BPRegressor(
+            (1,), activation="maxout", maxout_pieces=4, random_state=0, max_iter=1
+        ).fit(X, y)
+    reg.coefs_[0] = 1e-3 * rng.normal(size=(1, 4))
+    reg.intercepts_[0][:] = 0
+    with pytest.warns(UserWarning, match="1 unit.*kink"):
+        gradient_check(reg, X, y)
+
+
+def test_a_steep_deep_network_is_checked_to_the_documented_tolerance():
+    # Six ReLU layers fitted without a penalty: the loss is so steep in
+    # single weights that second-order differences erred by 4.7e-5
+    # (truncation, proportional to eps**2); the fourth-order stencil is
+    # below 1e-6.
+    from sklearn.datasets import make_moons
+
+    X, y = make_moons(80, noise=0.2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = BPClassifier(
+            (6,) * 6,
+            activation="relu",
+            solver="lbfgs",
+            alpha=0.0,
+            random_state=1,
+            max_iter=500,
+        ).fit(X, y)
+    assert gradient_check(clf, X, y) < 1e-6
