@@ -32,7 +32,7 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     untrained bias put a pre-activation exactly at 0; two maxout pieces may
     tie). So the check is made at a nearby differentiable point. On the copy
     that is checked (fitted or fresh), layer by layer from the input, the
-    margin of a pre-activation is ``10 * eps`` times its largest derivative
+    margin of a pre-activation is ``20 * eps`` times its largest derivative
     with respect to any single parameter, so that no step of the check can
     move it by more than a tenth of the margin. A ReLU or leaky ReLU unit
     whose pre-activation is within its margin of 0 on some row, or a maxout
@@ -40,12 +40,15 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     pieces, has its bias moved by the smallest offset that puts every row at
     least twice as far away; later layers see the moved activations. Other
     units, and smooth activations, keep their biases, and the moves are
-    usually far below 1e-3. A unit that would need a move above 1e-3 times
-    its largest pre-activation (at least 1), because most rows lie within
-    its margin (unscaled inputs, or an eps too large for the data), or whose
+    usually far below 1e-3. A unit whose move would be large (above 1e-3
+    times its largest pre-activation, and 1e-3) and would put more than 5 %
+    of the rows (and more than 3) on the other side of its kink, or give
+    them another winning maxout piece, because many rows lie within its
+    margin (unscaled inputs, or an eps too large for the data), or whose
     maxout pieces cannot be separated, is left on its kink with a
-    ``UserWarning``: the result may then show a false error, but a wrong
-    backward pass is not hidden by a network pushed into one linear piece.
+    ``UserWarning``:
+    the result may then show a false error, but a wrong backward pass is not
+    hidden by a network pushed into one linear piece.
 
     For every weight matrix and bias vector the relative error
     ``||g_bp - g_fd|| / max(||g_bp||, ||g_fd||, floor)`` is computed; the
@@ -143,6 +146,12 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
         with _quiet_overflow():
             return net.loss_grad(X, Y, s, l2) + l2 * net.penalty()
 
+    def loss_only(theta):
+        # The finite differences need no gradient: half the work.
+        net.params[...] = theta
+        with _quiet_overflow():
+            return net.loss_value(X, Y, s) + l2 * net.penalty()
+
     theta = net.params.copy()
     loss = objective(theta)
     if not (np.isfinite(loss) and np.isfinite(net.grad).all()):
@@ -156,8 +165,8 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     for i in range(theta.shape[0]):
         step = np.zeros_like(theta)
         step[i] = eps
-        near = objective(theta + step) - objective(theta - step)
-        far = objective(theta + 2 * step) - objective(theta - 2 * step)
+        near = loss_only(theta + step) - loss_only(theta - step)
+        far = loss_only(theta + 2 * step) - loss_only(theta - 2 * step)
         # Fourth order: the eps**2 terms of the two differences cancel.
         numeric[i] = (8 * near - far) / (12 * eps)
     net.params[...] = theta
@@ -206,12 +215,17 @@ _MAX_SWEEPS = 50
 #: Entries of the per-row Jacobians held at once by :func:`_reach`.
 _JACOBIAN_ENTRIES = 2**21
 
-#: Largest bias move, relative to the unit's largest ``|Z|`` (at least 1),
-#: that still checks "the same network".  A unit that needs more (its margin
-#: spans most rows: unscaled inputs, or an eps far too large for the data) is
-#: left on its kink, with a warning, rather than pushed until it is linear on
-#: every row, where a wrong derivative would go unnoticed.
+#: A unit's bias move still checks "the same network" when it is small
+#: (at most ``_MAX_MOVE`` times the unit's largest ``|Z|``, and at least 1:
+#: then no output moves by more than that), or when it puts few rows on the
+#: other side of the kink (for maxout: gives them another winning piece): at
+#: most ``_MAX_SWITCHED`` of the rows, and at least 3.  A unit whose move is
+#: both large and switches many rows (its margin spans most rows: unscaled
+#: inputs, or an eps far too large for the data) is left on its kink, with a
+#: warning, rather than pushed until it is linear on every row, where a
+#: wrong derivative would go unnoticed.
 _MAX_MOVE = 1e-3
+_MAX_SWITCHED = 0.05
 
 
 def _leave_kinks(net, X, eps):
@@ -233,10 +247,11 @@ def _leave_kinks(net, X, eps):
     The margin of ``Z[i, j]`` is ``KINK_SAFETY * 2 * eps`` times the largest
     derivative of ``Z[i, j]`` with respect to a single parameter (see
     :func:`_reach`), so that no step of the check can carry it across.  A
-    unit that would need a move larger than ``_MAX_MOVE`` times its largest
-    ``|Z|`` (at least 1), and a maxout unit whose pieces still crowd after
-    ``_MAX_SWEEPS`` sweeps, is left as it is, and a warning says that the
-    result may show a false error.
+    unit whose move is both large (see ``_MAX_MOVE``) and would switch the
+    side of the kink (maxout: the winning piece) of more than
+    ``_MAX_SWITCHED`` of the rows (and more than 3), and a maxout unit whose
+    pieces still crowd after ``_MAX_SWEEPS`` sweeps, is left as it is, and a
+    warning says that the result may show a false error.
 
     Parameters
     ----------
@@ -260,21 +275,28 @@ def _leave_kinks(net, X, eps):
         Z = np.asarray(A @ W) + b
         # The widest step of the check is 2 eps.
         margin = KINK_SAFETY * 2 * eps * _reach(net, steps, slopes, index)
+        allowed = max(3, _MAX_SWITCHED * Z.shape[0])
         if layer.kind == "maxout":
             offsets = _separate_pieces(Z, margin, layer.units, layer.pieces)
-            per_unit = np.abs(offsets).reshape(layer.units, layer.pieces)
-            Z_units = np.abs(Z).reshape(Z.shape[0], layer.units, layer.pieces)
-            scale = np.maximum(Z_units.max(axis=(0, 2)), 1.0)
-            too_far = ~np.isfinite(per_unit).all(axis=1) | (
-                per_unit.max(axis=1) > _MAX_MOVE * scale
+            shape = (Z.shape[0], layer.units, layer.pieces)
+            moved = np.nan_to_num(offsets.reshape(shape[1:]), nan=0.0)
+            switched = (
+                Z.reshape(shape).argmax(axis=2)
+                != (Z.reshape(shape) + moved).argmax(axis=2)
+            ).sum(axis=0)
+            unseparated = ~np.isfinite(offsets.reshape(shape[1:])).all(axis=1)
+            large = np.abs(moved).max(axis=1) > _MAX_MOVE * np.maximum(
+                np.abs(Z).reshape(shape).max(axis=(0, 2)), 1.0
             )
-            offsets.reshape(layer.units, layer.pieces)[too_far] = 0.0
+            too_far = unseparated | (large & (switched > allowed))
+            offsets.reshape(shape[1:])[too_far] = 0.0
         elif layer.activation in ("relu", "leaky_relu"):
             offsets = np.array(
                 [_offset_from_zero(Z[:, j], margin[:, j]) for j in range(Z.shape[1])]
             )
-            scale = np.maximum(np.abs(Z).max(axis=0), 1.0)
-            too_far = np.abs(offsets) > _MAX_MOVE * scale
+            switched = ((Z > 0) != (Z + offsets > 0)).sum(axis=0)
+            large = np.abs(offsets) > _MAX_MOVE * np.maximum(np.abs(Z).max(axis=0), 1.0)
+            too_far = large & (switched > allowed)
             offsets[too_far] = 0.0
         else:
             offsets, too_far = None, np.zeros(0, dtype=bool)
@@ -293,9 +315,10 @@ def _leave_kinks(net, X, eps):
         warnings.warn(
             f"gradient_check: {len(stuck)} unit(s) ({where}{more}) lie within "
             f"a step of eps={eps:g} of a kink (ReLU's 0, or two tied maxout "
-            "pieces) on too many rows to be moved off without changing the "
-            "network, so the result may show a false error for them. Scale X, "
-            "or use a smaller eps.",
+            "pieces) and cannot be moved off it without changing the side of "
+            "the kink of many rows (or the network's pieces cannot be "
+            "separated), so the result may show a false error for them. Scale "
+            "X, or use a smaller eps.",
             UserWarning,
             stacklevel=3,
         )

@@ -377,6 +377,16 @@ class Network:
             self.grad[: self.n_weights] += scaled
         return loss
 
+    def loss_value(self, X, Y, s):
+        """Data loss on a batch without the backward pass.
+
+        The same arithmetic as :meth:`loss_grad`'s value (so the same bits),
+        for callers that need many losses and no gradient: the finite
+        differences of :func:`skbpnet.gradient_check`.
+        """
+        Z = self.forward(X)
+        return self.loss.value_and_delta(Z, Y, s, self._delta_out[: X.shape[0]])
+
     def gradient_norms(self, out=None):
         """Root mean square of each weight matrix's gradient."""
         if out is None:
