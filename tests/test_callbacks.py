@@ -339,9 +339,9 @@ class EmptyEnds(Recorder):
         )
 
 
-def test_a_diverging_epoch_still_ends_its_task():
+def _diverging():
+    """A regressor that diverges in its first epoch on unscaled diabetes."""
     X, y = load_diabetes(return_X_y=True)
-    rec = EmptyEnds()
     reg = BPRegressor(
         hidden_layer_sizes=(50, 50),
         solver="sgd",
@@ -349,6 +349,12 @@ def test_a_diverging_epoch_still_ends_its_task():
         max_iter=20,
         random_state=0,
     )
+    return reg, X, y
+
+
+def test_a_diverging_epoch_still_ends_its_task():
+    reg, X, y = _diverging()
+    rec = EmptyEnds()
     with pytest.warns(UserWarning, match="diverged"):
         reg.set_callbacks(rec).fit(X * 100, y * 100)
     assert _balanced(rec)
@@ -364,14 +370,7 @@ class FragileEnd(Recorder):
 
 
 def test_a_callback_failing_on_an_unfinished_epoch_does_not_lose_the_fit():
-    X, y = load_diabetes(return_X_y=True)
-    reg = BPRegressor(
-        hidden_layer_sizes=(50, 50),
-        solver="sgd",
-        learning_rate_init=1e3,
-        max_iter=20,
-        random_state=0,
-    )
+    reg, X, y = _diverging()
     with pytest.warns(UserWarning) as record:
         reg.set_callbacks(FragileEnd()).fit(X * 100, y * 100)
     messages = [str(w.message) for w in record]
@@ -487,14 +486,7 @@ class InterruptsEmptyEnd(Recorder):
 
 
 def test_ctrl_c_while_ending_a_diverged_epoch_keeps_the_fit():
-    X, y = load_diabetes(return_X_y=True)
-    reg = BPRegressor(
-        hidden_layer_sizes=(50, 50),
-        solver="sgd",
-        learning_rate_init=1e3,
-        max_iter=20,
-        random_state=0,
-    )
+    reg, X, y = _diverging()
     with pytest.warns(UserWarning) as record:
         reg.set_callbacks(InterruptsEmptyEnd()).fit(X * 100, y * 100)
     messages = [str(w.message) for w in record]
