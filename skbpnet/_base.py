@@ -29,6 +29,9 @@ from ._safeguards import _quiet_overflow, _warn_interrupted
 from ._stochastic import _OptimizerState, _StochasticTraining
 from ._threads import blas_threads, single_threaded_blas
 
+#: How to leave a fitted structure behind; partial_fit has no warm_start.
+_REFIT_HINT = "Fit a new model with fit() and warm_start=False."
+
 #: From this many dense rows, prediction runs on as many Python threads as the
 #: BLAS may use, each with a single-threaded BLAS (see ``_threads``); below it,
 #: starting threads costs more than it saves.
@@ -171,7 +174,7 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
             config["activations"],
             n_outputs,
             loss,
-            maxout_pieces=self.maxout_pieces,
+            maxout_pieces=config["maxout_pieces"],
             dropout=config["dropout"],
             dtype=dtype,
         )
@@ -213,8 +216,8 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
                 raise ValueError(
                     f"The loss changed since the last fit: the fitted network "
                     f"predicts through out_activation_={self.out_activation_!r}, "
-                    f"the loss asks for {net.loss.out_activation!r}. Set "
-                    "warm_start=False or refit from scratch."
+                    f"the loss asks for {net.loss.out_activation!r}. "
+                    f"{_REFIT_HINT}"
                 )
             net.set_weights(self.coefs_, self.intercepts_)
             # Same shapes, but the activations may have changed (relu -> tanh).
@@ -229,7 +232,7 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
         self._fitted_layers = {
             "hidden_layer_sizes": config["hidden_layer_sizes"],
             "activations": tuple(config["activations"]),
-            "maxout_pieces": self.maxout_pieces,
+            "maxout_pieces": config["maxout_pieces"],
         }
 
     def _set_structure(self, config, n_outputs, net):
@@ -247,14 +250,14 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
             config["activations"],
             n_outputs,
             "squared_error",
-            self.maxout_pieces,
+            config["maxout_pieces"],
         ).shapes
         if shapes != expected:
             raise ValueError(
                 "The network's shape changed since the last fit (hidden_layer_sizes, "
                 "activation, maxout_pieces or the number of outputs): the fitted "
                 f"weights have shapes {shapes}, the parameters ask for {expected}. "
-                "Set warm_start=False or refit from scratch."
+                f"{_REFIT_HINT}"
             )
 
     def _reset_history(self):

@@ -229,9 +229,20 @@ class Network:
                     f"init returned an array of shape {values.shape}; expected "
                     f"(fan_in, fan_out) = {(fan_in, fan_out)}."
                 )
-            if not np.all(np.isfinite(values)):
-                raise ValueError("init returned non-finite weights.")
-            W[...] = values
+            if values.dtype.kind not in "biuf":
+                # Complex values would lose their imaginary part in the cast.
+                raise TypeError(
+                    f"init must return real numbers; it returned an array of "
+                    f"dtype {values.dtype}."
+                )
+            with np.errstate(over="ignore", invalid="ignore"):
+                W[...] = values
+            # Checked after the cast: finite float64 values can overflow a
+            # float32 network's weights.
+            if not np.all(np.isfinite(W)):
+                raise ValueError(
+                    f"init returned weights that are not finite in {self.dtype.name}."
+                )
             b.fill(0)
 
     def set_weights(self, coefs, intercepts):

@@ -175,7 +175,9 @@ def validate_params(est):
         # Checked even without hidden layers, where it is unused.
         check_option("activation", est.activation, ACTIVATION_NAMES)
 
-    check_int("maxout_pieces", est.maxout_pieces, 2)
+    # The checked Python int is what builds the layers: a narrow NumPy
+    # integer (np.uint8(3)) would wrap around in units * pieces.
+    pieces = check_int("maxout_pieces", est.maxout_pieces, 2)
     if not callable(est.init):
         check_option("init", est.init, INIT_NAMES)
     solver = check_option("solver", est.solver, SOLVERS)
@@ -228,4 +230,9 @@ def validate_params(est):
             "dropout must be 0 with solver='lbfgs': L-BFGS needs a deterministic "
             "objective. Use solver='adam' or 'sgd' for dropout."
         )
-    return {"hidden_layer_sizes": sizes, "activations": activations, "dropout": dropout}
+    return {
+        "hidden_layer_sizes": sizes,
+        "activations": activations,
+        "maxout_pieces": pieces,
+        "dropout": dropout,
+    }

@@ -285,7 +285,8 @@ class _StochasticTraining:
                 stratify = None
         train_idx, val_idx = train_test_split(
             np.arange(n),
-            test_size=self.validation_fraction,
+            # float(): scikit-learn's splitter refuses NumPy float scalars.
+            test_size=float(self.validation_fraction),
             random_state=rng,
             stratify=stratify,
         )

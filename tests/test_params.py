@@ -1,5 +1,7 @@
 """Bad constructor parameters fail in fit with an error naming the parameter."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
@@ -165,6 +167,57 @@ def test_callable_init_is_checked():
 
     with pytest.raises(ValueError, match="init returned an array of shape"):
         BPClassifier(hidden_layer_sizes=(4,), init=wrong_shape).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "values, dtype, error, match",
+    [
+        # Finite in float64, infinite once cast into a float32 network.
+        (1e300, np.float32, ValueError, "not finite in float32"),
+        (np.nan, np.float64, ValueError, "not finite in float64"),
+        ("a", np.float64, TypeError, "real numbers"),
+        (1j, np.float64, TypeError, "real numbers"),  # would drop its imaginary part
+    ],
+)
+def test_callable_init_values_are_checked_in_the_network_dtype(
+    values, dtype, error, match
+):
+    def init(fan_in, fan_out, rng, dtype):
+        return np.full((fan_in, fan_out), values)
+
+    clf = BPClassifier(hidden_layer_sizes=(4,), init=init)
+    with pytest.raises(error, match=match):
+        clf.fit(X.astype(dtype), y)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("Estimator", [BPClassifier, BPRegressor])
+def test_numpy_scalar_parameters_act_as_python_numbers(Estimator, early_stopping):
+    # np.uint8 pieces would wrap around in units * pieces (100 * 3 = 44), and
+    # scikit-learn's splitter refuses a NumPy float validation_fraction.
+    X_big = np.random.RandomState(1).normal(size=(60, 3))
+    y_big = np.arange(60) % 2
+    common = dict(
+        hidden_layer_sizes=(100,),
+        activation="maxout",
+        early_stopping=early_stopping,
+        max_iter=3,
+        random_state=0,
+    )
+    numpy_params = Estimator(
+        maxout_pieces=np.uint8(3), validation_fraction=np.float32(0.25), **common
+    )
+    python_params = Estimator(maxout_pieces=3, validation_fraction=0.25, **common)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        numpy_params.fit(X_big, y_big)
+        python_params.fit(X_big, y_big)
+    assert numpy_params.coefs_[0].shape == (3, 300)
+    np.testing.assert_array_equal(
+        numpy_params.predict(X_big), python_params.predict(X_big)
+    )
+    # Stored unchanged, as scikit-learn requires.
+    assert type(numpy_params.maxout_pieces) is np.uint8
 
 
 def test_warm_start_with_changed_architecture_is_an_error():

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from sklearn.exceptions import DataConversionWarning
 from sklearn.linear_model import PoissonRegressor
@@ -219,3 +220,18 @@ def test_column_vector_y_warns_like_mlpregressor(sine, container, method):
     assert reg.predict(X).shape == (X.shape[0],)
     for got, want in zip(reg.coefs_ + reg.intercepts_, flat.coefs_ + flat.intercepts_):
         assert_allclose(got, want, rtol=0, atol=0)
+
+
+def test_sparse_y_is_densified(sine):
+    X, y = sine
+    Y = np.c_[y, 2 * y]
+    params = dict(hidden_layer_sizes=(3,), solver="lbfgs", max_iter=20, random_state=0)
+    dense = BPRegressor(**params).fit(X, Y)
+    sparse = BPRegressor(**params).fit(X, sp.csr_matrix(Y))
+    np.testing.assert_array_equal(sparse.predict(X), dense.predict(X))
+
+
+def test_y_beyond_float32_range_with_float32_X_is_an_error(sine):
+    X, y = sine
+    with pytest.raises(ValueError, match="too large for float32"):
+        BPRegressor(hidden_layer_sizes=(3,)).fit(X.astype(np.float32), y * 1e39)
