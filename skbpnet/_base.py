@@ -20,7 +20,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._batches import _check_weight_total, _drop_weightless
+from ._batches import _check_weight_total, _drop_weightless, _positive_rows
 from ._callbacks import CallbackSupportMixin, _Tasks, with_callbacks
 from ._lbfgs import _LbfgsTraining
 from ._network import PREDICT_CHUNK, Network, build_layers, forward_checked
@@ -333,11 +333,14 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
             if user_weight is not None:
                 user_weight = _check_sample_weight(user_weight, X, dtype=X.dtype)
             tasks = _Tasks(self, X, y, user_weight, 1 if incremental else self.max_iter)
-            X, Y, sample_weight = _drop_weightless(X, Y, sample_weight)
             if self.solver == "lbfgs":
+                X, Y, sample_weight = _drop_weightless(X, Y, sample_weight)
                 self._fit_lbfgs(net, X, Y, sample_weight, tasks)
             else:
-                self._fit_stochastic(net, X, Y, sample_weight, incremental, tasks)
+                # Mini-batches skip rows of weight 0 by index: copying the
+                # others out of X would read all of a memmapped X into memory.
+                rows = _positive_rows(sample_weight)
+                self._fit_stochastic(net, X, Y, sample_weight, incremental, tasks, rows)
             self.coefs_, self.intercepts_ = net.get_weights()
             try:
                 tasks.end_fit(self._reconstruction(net))

@@ -16,22 +16,39 @@ def _normalised_weights(sample_weight, n, dtype):
     return (sample_weight / total).astype(dtype, copy=False), total
 
 
-def _drop_weightless(X, Y, sample_weight):
-    """The rows of positive weight of ``X``, ``Y`` and ``sample_weight``.
+def _positive_rows(sample_weight):
+    """Indices of the rows of positive weight; None when every row has one.
 
     A row of weight 0 is absent (an integer weight ``k`` is ``k`` copies of a
     row), but inside the sums it is not harmless: if its outputs overflow,
-    ``0 * inf`` is NaN and the whole loss and gradient become NaN. Returns
-    the inputs unchanged when every weight is positive (no copy).
+    ``0 * inf`` is NaN and the whole loss and gradient become NaN.
     """
     if sample_weight is None:
-        return X, Y, sample_weight
+        return None
     keep = sample_weight > 0
-    if keep.all():
-        return X, Y, sample_weight
-    rows = np.flatnonzero(keep)
+    return None if keep.all() else np.flatnonzero(keep)
+
+
+def _select_targets(Y, sample_weight, rows):
+    """``rows`` of ``Y`` and ``sample_weight`` (all of them if None)."""
+    if rows is None:
+        return Y, sample_weight
     Y = Y.select(rows) if hasattr(Y, "select") else Y[rows]
-    return X[rows], Y, sample_weight[rows]
+    return Y, None if sample_weight is None else sample_weight[rows]
+
+
+def _select_rows(X, Y, sample_weight, rows):
+    """``rows`` of ``X``, ``Y`` and ``sample_weight`` (all of them if None)."""
+    Y, sample_weight = _select_targets(Y, sample_weight, rows)
+    return (X if rows is None else X[rows]), Y, sample_weight
+
+
+def _drop_weightless(X, Y, sample_weight):
+    """The rows of positive weight of ``X``, ``Y`` and ``sample_weight``.
+
+    Returns the inputs unchanged (no copy) when every weight is positive.
+    """
+    return _select_rows(X, Y, sample_weight, _positive_rows(sample_weight))
 
 
 def _batch_size(batch_size, n_samples):

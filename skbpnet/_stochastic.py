@@ -14,7 +14,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import gen_batches
 
-from ._batches import _batch_size, _Batches, _normalised_weights
+from ._batches import (
+    _batch_size,
+    _Batches,
+    _normalised_weights,
+    _select_rows,
+    _select_targets,
+)
 from ._optimizers import SGD, Adam
 from ._safeguards import (
     _Checkpoints,
@@ -57,7 +63,13 @@ class _StochasticTraining:
             self.epsilon,
         )
 
-    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, tasks):
+    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, tasks, rows=None):
+        """Train for one call (``max_iter`` epochs, or one for partial_fit).
+
+        ``rows`` are the rows to train on (those of positive weight), None for
+        all of them. Batches are gathered through them from ``X``, ``Y`` and
+        ``sample_weight`` as given, which are never copied whole.
+        """
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True.")
         early_stopping = self.early_stopping and not incremental
@@ -82,20 +94,25 @@ class _StochasticTraining:
             optimizer.follow(self)
         rng = self._random_state
 
-        n = X.shape[0]
+        n = X.shape[0] if rows is None else rows.shape[0]
         # Row indices in int32 when they fit: half the memory, same shuffles.
-        index_dtype = np.int32 if n < 2**31 else np.intp
+        index_dtype = np.int32 if X.shape[0] < 2**31 else np.intp
         if early_stopping:
-            train_idx, val_idx = self._split_validation(Y, rng)
+            # Split the training rows as if the others were not there.
+            train_idx, val_idx = self._split_validation(
+                _select_targets(Y, None, rows)[0], rng
+            )
+            if rows is not None:
+                train_idx, val_idx = rows[train_idx], rows[val_idx]
             order = train_idx.astype(index_dtype)
         else:
             val_idx = None
-            order = np.arange(n, dtype=index_dtype)
+            order = (np.arange(n) if rows is None else rows).astype(index_dtype)
         n_train = order.shape[0]
         sw_train = sample_weight
-        if sample_weight is not None and val_idx is not None:
-            # Every weight is positive here (_fit drops the others), so
-            # both parts of the split have a positive total.
+        if sample_weight is not None and (val_idx is not None or rows is not None):
+            # Every weight in ``order`` is positive, so both parts of a split
+            # have a positive total.
             sw_train = sample_weight[order]
         total = float(n_train if sw_train is None else sw_train.sum())
         l2 = float(self.alpha) / total
@@ -107,7 +124,7 @@ class _StochasticTraining:
         max_epochs = 1 if incremental else self.max_iter
         # Without shuffling or a held-out split the batches are plain slices,
         # which are views: X is never gathered or copied.
-        contiguous = not self.shuffle and val_idx is None
+        contiguous = not self.shuffle and val_idx is None and rows is None
         # The L2 term is added before the optimizer's step, which is the only
         # other user of its scratch vector: share it instead of another copy
         # of the weights' size.
@@ -204,7 +221,10 @@ class _StochasticTraining:
             net.set_weights(*self._best_weights)
             kept = "validation"
         elif diverged or interrupted or unscored:
-            kept = checkpoints.restore(net, X, check_outputs=diverged or unscored)
+            check = diverged or unscored
+            # Only these rare paths need the training rows of X as one array.
+            X_train = (X if rows is None else X[rows]) if check else None
+            kept = checkpoints.restore(net, X_train, check_outputs=check)
             if kept == "start":
                 # loss_ described the last finite epoch's weights.
                 del self.loss_
@@ -222,15 +242,17 @@ class _StochasticTraining:
         elif not restore_best and start_loss is not None:
             # (With early stopping the model is the best validation epoch's,
             # whatever the last epochs did.)
-            s_all, _ = _normalised_weights(sample_weight, n, X.dtype)
-            reference = net.loss.constant_loss(Y, s_all) * net.report_scale
+            Y_all, sw_all = _select_targets(Y, sample_weight, rows)
+            s_all, _ = _normalised_weights(sw_all, n, X.dtype)
+            reference = net.loss.constant_loss(Y_all, s_all) * net.report_scale
             _warn_if_blown_up(self.loss_, reference, start_loss, self.solver)
         if not hasattr(self, "loss_"):
             # Kept the weights the call started from (diverged or interrupted
             # in the first epoch, or the fallback above): report their loss.
-            s_all, total_all = _normalised_weights(sample_weight, n, X.dtype)
+            X_all, Y_all, sw_all = _select_rows(X, Y, sample_weight, rows)
+            s_all, total_all = _normalised_weights(sw_all, n, X.dtype)
             self.loss_ = self._current_loss(
-                net, X, Y, s_all, float(self.alpha) / total_all
+                net, X_all, Y_all, s_all, float(self.alpha) / total_all
             )
 
     def _run_epoch(self, net, optimizer, batches, order, contiguous, l2, dropout_rng):

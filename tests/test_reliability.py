@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import xlogy
+from sklearn.base import clone
 from sklearn.datasets import (
     load_breast_cancer,
     load_diabetes,
@@ -407,7 +408,8 @@ def test_keyboard_interrupt_before_any_epoch_keeps_the_previous_weights(
 
 def test_keyboard_interrupt_with_early_stopping_restores_best(digits, monkeypatch):
     X, y = digits
-    _interrupt_at_call(monkeypatch, 60)
+    # 17 batches per epoch; epoch 18 scores below epoch 17. Ctrl-C in epoch 19.
+    _interrupt_at_call(monkeypatch, 18 * 17 + 5)
     clf = BPClassifier(
         hidden_layer_sizes=(16,), batch_size=100, early_stopping=True, random_state=0
     )
@@ -415,6 +417,17 @@ def test_keyboard_interrupt_with_early_stopping_restores_best(digits, monkeypatc
         clf.fit(X / 16, y)
     assert clf.best_validation_score_ == max(clf.validation_scores_)
     assert np.all(np.isfinite(clf.predict_proba(X / 16)))
+    # The weights are those of the best epoch, not of the last one: the same
+    # fit stopped after the best epoch has them.
+    best = int(np.argmax(clf.validation_scores_)) + 1
+    assert best < clf.n_iter_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        refit = clone(clf).set_params(max_iter=best).fit(X / 16, y)
+    for W_i, W_best in zip(
+        clf.coefs_ + clf.intercepts_, refit.coefs_ + refit.intercepts_
+    ):
+        assert_array_equal(W_i, W_best)
 
 
 def test_keyboard_interrupt_while_scoring_keeps_the_histories_aligned(
@@ -477,11 +490,17 @@ def test_a_held_ctrl_c_wins_over_another_error_in_the_block():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+@pytest.mark.parametrize("zero_weights", [False, True])
 @pytest.mark.parametrize("early_stopping", [False, True])
 @pytest.mark.parametrize("order", ["C", "F"])
-def test_memmap_is_read_batch_by_batch(tmp_path, early_stopping, order):
+def test_memmap_is_read_batch_by_batch(tmp_path, early_stopping, order, zero_weights):
     # Fortran order too: np.take would copy such an X whole for every batch.
+    # Rows of weight 0 (a mask, say) are skipped by index, not copied out.
     X, y = make_classification(n_samples=20_000, n_features=200, random_state=0)
+    sample_weight = None
+    if zero_weights:
+        sample_weight = np.ones(X.shape[0])
+        sample_weight[::10] = 0
     path = tmp_path / "X.dat"
     X_mm = np.memmap(path, dtype=np.float64, mode="w+", shape=X.shape, order=order)
     X_mm[:] = X
@@ -497,7 +516,7 @@ def test_memmap_is_read_batch_by_batch(tmp_path, early_stopping, order):
     tracemalloc.start()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        from_disk = BPClassifier(**params).fit(X_mm, y)
+        from_disk = BPClassifier(**params).fit(X_mm, y, sample_weight=sample_weight)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     # X is 32 MB; the batch buffers, activations and the targets are far smaller.
@@ -505,7 +524,7 @@ def test_memmap_is_read_batch_by_batch(tmp_path, early_stopping, order):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        in_memory = BPClassifier(**params).fit(X, y)
+        in_memory = BPClassifier(**params).fit(X, y, sample_weight=sample_weight)
     for W_d, W_m in zip(from_disk.coefs_, in_memory.coefs_):
         assert_array_equal(W_d, W_m)
 
