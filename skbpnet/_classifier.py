@@ -52,7 +52,7 @@ class BPClassifier(ClassifierMixin, BaseBP):
     See Also
     --------
     BPRegressor : The regression counterpart.
-    sklearn.neural_network.MLPClassifier : scikit-learn's network, whose
+    sklearn.neural_network.MLPClassifier : The scikit-learn network whose
         parameters these mirror.
 
     Examples
@@ -426,10 +426,13 @@ class BPClassifier(ClassifierMixin, BaseBP):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes)
+            Natural logarithm of each class's probability, columns in the
+            order of ``classes_``; float32 for float32 input.
         """
         check_is_fitted(self)
         Z = self._forward(X)

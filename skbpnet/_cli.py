@@ -243,18 +243,36 @@ def _import_figure():
 
 
 def _check_plot_path(path):
-    # Fail before the comparison runs, not after it.
+    """Return the file the figure will be written to, or explain why it can't.
+
+    Fails before the comparison runs, not after it.
+    """
     Figure = _import_figure()
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise CLIError(f"--plot: directory does not exist: {folder}")
+    if not path:
+        raise CLIError("--plot: the file name is empty")
     ext = os.path.splitext(path)[1].lstrip(".").lower()
+    if not ext:
+        # What matplotlib's savefig does with a name without extension.
+        from matplotlib import rcParams
+
+        ext = rcParams["savefig.format"]
+        path = f"{path}.{ext}"
     formats = Figure().canvas.get_supported_filetypes()
-    if ext and ext not in formats:
+    if ext not in formats:
         raise CLIError(
             f"--plot: unsupported file type {ext!r}; use one of "
             + ", ".join(sorted(formats))
         )
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CLIError(f"--plot: directory does not exist: {folder}")
+    if os.path.isdir(path):
+        raise CLIError(f"--plot: {path} is a directory")
+    if not os.access(folder, os.W_OK) or (
+        os.path.exists(path) and not os.access(path, os.W_OK)
+    ):
+        raise CLIError(f"--plot: cannot write to {path} (permission denied)")
+    return path
 
 
 def _draw_panel(ax, model, X, y):
@@ -279,8 +297,14 @@ def _draw_panel(ax, model, X, y):
     else:
         zz = model.predict(grid).reshape(xx.shape)
         levels = np.arange(n_classes + 1) - 0.5
-        ax.contourf(xx, yy, zz, levels=levels, cmap="tab10", vmin=0, vmax=9, alpha=0.5)
-        cmap, vmax = "tab10", 9
+        # One distinct colour per class: tab10 and tab20 have 10 and 20.
+        if n_classes <= 10:
+            cmap, vmax = "tab10", 9
+        elif n_classes <= 20:
+            cmap, vmax = "tab20", 19
+        else:
+            cmap, vmax = "turbo", n_classes - 1
+        ax.contourf(xx, yy, zz, levels=levels, cmap=cmap, vmin=0, vmax=vmax, alpha=0.5)
     ax.scatter(
         X[:, 0],
         X[:, 1],
@@ -424,8 +448,7 @@ def _load_inputs(args):
 
 
 def _run(args):
-    if args.plot is not None:
-        _check_plot_path(args.plot)
+    plot_path = None if args.plot is None else _check_plot_path(args.plot)
     datasets, plotted, cv = _load_inputs(args)
     models = make_models()
     table = _Table(models, max(map(len, datasets)), _plus_minus())
@@ -439,14 +462,17 @@ def _run(args):
     print()
     for line in _describe_settings(cv):
         print(line)
-    if args.plot is not None:
-        plot_decision_boundaries(
-            {name: datasets[name] for name in plotted},
-            [r for r in rows if r["dataset"] in plotted],
-            args.plot,
-            models,
-        )
-        print(f"decision boundaries written to {args.plot}")
+    if plot_path is not None:
+        try:
+            plot_decision_boundaries(
+                {name: datasets[name] for name in plotted},
+                [r for r in rows if r["dataset"] in plotted],
+                plot_path,
+                models,
+            )
+        except OSError as exc:
+            raise CLIError(f"--plot: cannot write {plot_path}: {exc}") from None
+        print(f"decision boundaries written to {plot_path}")
     print(f"total time: {time.perf_counter() - start:.1f} s")
 
 
@@ -472,6 +498,9 @@ def main(argv=None):
             _run(args)
         except CLIError as exc:
             parser.error(str(exc))
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130  # 128 + SIGINT, as shells report it
         except BrokenPipeError:
             # The reader went away (``| head``): stop quietly like Unix tools,
             # pointing stdout at devnull so the interpreter's final flush

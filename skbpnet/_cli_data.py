@@ -125,6 +125,8 @@ def _check_header(path, header, target):
         hint = ""
         if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
             hint = " (the file must be comma-separated)"
+        elif _numbers_among(header):
+            hint = " (numbers among the names: does the file lack a header row?)"
         raise CLIError(
             f"--target: no column {target!r} in {path}; available columns: "
             + ", ".join(header)
@@ -134,6 +136,32 @@ def _check_header(path, header, target):
         raise CLIError(
             f"--data: {path} has no feature columns besides the target {target!r}"
         )
+    numbers = _numbers_among(header)
+    if numbers:
+        # Likely a first data row read as the header; the run can go on.
+        print(
+            f"note: column names {', '.join(numbers[:3])} of {path} are numbers; "
+            "if the file has no header row, its first row was taken as one",
+            file=sys.stderr,
+        )
+
+
+def _numbers_among(header):
+    """The column names that read as finite numbers."""
+    numbers = []
+    for name in header:
+        try:
+            if math.isfinite(float(name)):
+                numbers.append(name)
+        except ValueError:
+            pass
+    return numbers
+
+
+#: The comparison standardises the features; the sum of squares of values
+#: beyond this overflows float64 (1.3e154 squared is the largest float, and
+#: the sum runs over the rows).
+_HUGE = 1e150
 
 
 def _parse_float(cell):
@@ -148,7 +176,7 @@ def _parse_float(cell):
 
 def _parse_features(columns, names):
     """Turn feature columns of strings into a float matrix, or explain why not."""
-    bad, missing = [], []
+    bad, missing, huge = [], [], []
     values = []
     for name, col in zip(names, columns):
         parsed = [_parse_float(c) for c in col]
@@ -160,6 +188,8 @@ def _parse_features(columns, names):
         n_bad = int(np.sum(~np.isfinite(arr)))
         if n_bad:
             missing.append(f"{name} ({n_bad} row{'s' if n_bad > 1 else ''})")
+        elif arr.size and np.abs(arr).max() > _HUGE:
+            huge.append(f"{name} (e.g. {arr[np.argmax(np.abs(arr))]:.3g})")
         values.append(arr)
     if bad:
         raise CLIError(
@@ -172,6 +202,13 @@ def _parse_features(columns, names):
             "--data: missing (NaN/empty) or infinite values in feature column(s): "
             + ", ".join(missing)
             + ". Drop or impute those rows first."
+        )
+    if huge:
+        raise CLIError(
+            f"--data: values beyond +-{_HUGE:.0e} in feature column(s): "
+            + ", ".join(huge)
+            + ". Their squares overflow when the features are standardised; "
+            "rescale those columns (for example take their logarithm) first."
         )
     return np.column_stack(values)
 

@@ -45,7 +45,7 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
     See Also
     --------
     BPClassifier : The classification counterpart.
-    sklearn.neural_network.MLPRegressor : scikit-learn's network, whose
+    sklearn.neural_network.MLPRegressor : The scikit-learn network whose
         parameters these mirror.
 
     Examples

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from sklearn.neighbors import KNeighborsClassifier
 
 from skbpnet._cli import (
     DATASETS,
@@ -310,6 +311,17 @@ ERROR_CASES = {
         "t",
         ["column 1", "no name"],
     ),
+    "values whose squares overflow": (
+        # Finite, but StandardScaler's variance would be inf.
+        _rows_csv(["x", "y", "t"], [["9.4e+299"] + _GOOD[0][1:]] + _GOOD[1:]),
+        "t",
+        ["x (e.g. 9.4e+299)", "overflow", "rescale"],
+    ),
+    "no header row": (
+        _rows_csv(_GOOD[0], _GOOD[1:]),
+        "t",
+        ["no column 't'", "lack a header row"],
+    ),
 }
 
 
@@ -350,13 +362,89 @@ def test_plot_with_more_than_two_csv_features_errors(tmp_path, capsys):
 
 @pytest.mark.parametrize(
     "name, fragment",
-    [("missing_dir/out.png", "directory does not exist"), ("out.xyz", "'xyz'")],
+    [
+        ("missing_dir/out.png", "directory does not exist"),
+        ("out.xyz", "'xyz'"),
+        ("a_dir.png", "is a directory"),
+        ("a_dir", "a_dir.png is a directory"),  # savefig would add .png
+    ],
 )
 def test_bad_plot_path_fails_before_running(name, fragment, tmp_path, capsys):
+    (tmp_path / "a_dir.png").mkdir()
     assert main(["--plot", str(tmp_path / name)]) == 2
     captured = capsys.readouterr()
     assert fragment in captured.err
     assert captured.out == ""  # nothing was computed
+
+
+def test_empty_plot_path_is_an_error(capsys):
+    assert main(["--plot", ""]) == 2
+    assert "--plot: the file name is empty" in capsys.readouterr().err
+
+
+def test_plot_name_without_extension_reports_the_file_written(tmp_path, capsys):
+    path = _write_csv(
+        tmp_path / "two.csv", ["x", "y", "label"], _blob_rows(n_features=2)
+    )
+    stem = tmp_path / "figure"
+    assert main(["--data", path, "--target", "label", "--plot", str(stem)]) == 0
+    written = tmp_path / "figure.png"
+    assert written.read_bytes().startswith(PNG_MAGIC)
+    assert f"written to {written}\n" in capsys.readouterr().out
+
+
+def test_plot_write_failure_after_the_run_is_one_line(tmp_path, capsys, monkeypatch):
+    # A file system that refuses the figure only when it is written.
+    import skbpnet._cli as cli
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cli, "plot_decision_boundaries", refuse)
+    path = _write_csv(
+        tmp_path / "two.csv", ["x", "y", "label"], _blob_rows(n_features=2)
+    )
+    png = tmp_path / "out.png"
+    assert main(["--data", path, "--target", "label", "--plot", str(png)]) == 2
+    err = capsys.readouterr().err
+    assert "--plot: cannot write" in err and "Permission denied" in err
+    assert "Traceback" not in err
+
+
+def test_first_row_of_numbers_read_as_header_is_noted(tmp_path, capsys):
+    rows = _blob_rows(n_per_class=10, labels=("a", "b"), n_features=2)
+    path = _write_csv(tmp_path / "nohead.csv", rows[0][:2] + ["t"], rows[1:])
+    assert main(["--data", path, "--target", "t"]) == 0
+    err = capsys.readouterr().err
+    assert "are numbers" in err and "no header row" in err
+
+
+def test_ctrl_c_ends_the_command_quietly(capsys, monkeypatch):
+    import skbpnet._cli as cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_comparison", interrupted)
+    assert main([]) == 130
+    assert capsys.readouterr().err.strip().endswith("interrupted")
+
+
+def test_more_than_ten_classes_get_distinct_colours(tmp_path):
+    # tab10 would give classes 9, 10 and 11 one colour.
+    from matplotlib.figure import Figure
+
+    from skbpnet._cli import _draw_panel
+
+    rng = np.random.RandomState(0)
+    centers = rng.uniform(-10, 10, size=(12, 2))
+    X = np.repeat(centers, 5, axis=0) + rng.normal(scale=0.1, size=(60, 2))
+    y = np.repeat(np.arange(12), 5)
+    ax = Figure().subplots()
+    _draw_panel(ax, KNeighborsClassifier(n_neighbors=1), X, y)
+    points = ax.collections[-1]
+    colours = {tuple(c) for c in points.to_rgba(points.get_array())}
+    assert len(colours) == 12
 
 
 def test_plot_without_matplotlib(tmp_path, capsys, monkeypatch):
