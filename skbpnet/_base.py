@@ -159,6 +159,10 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
         if sp.issparse(X):
             # Row batches are gathered by index: CSR makes that cheap.
             X = X.tocsr()
+        if self._y_numeric and sp.issparse(y):
+            # Regression targets are trained on densely; callbacks and
+            # scorers given y need it dense too.
+            y = y.toarray()
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True

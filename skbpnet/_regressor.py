@@ -1,7 +1,6 @@
 """BPRegressor: a backpropagation network for regression."""
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
@@ -133,8 +132,6 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
 
     def _encode_y(self, y, sample_weight, fresh, classes, incremental, dtype):
         check_option("loss", self.loss, _REGRESSION_LOSSES)
-        if sp.issparse(y):
-            y = y.toarray()  # the targets are trained on densely anyway
         with np.errstate(over="ignore"):
             y = np.asarray(y, dtype=dtype)
         if not np.all(np.isfinite(y)):
@@ -142,8 +139,8 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
             # precision of float32 X) can have overflowed.
             raise ValueError(
                 f"y has values too large for {np.dtype(dtype).name}, the "
-                "precision float32 X trains in: convert X to float64 or "
-                "rescale y."
+                "precision of this fit (float32 X, or a model fitted in "
+                "float32): rescale y, or fit a new model on float64 X."
             )
         if y.ndim == 2 and y.shape[1] == 1:
             # A column vector is one output, as a 1-D y is (the fit is the

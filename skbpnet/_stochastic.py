@@ -287,7 +287,10 @@ class _StochasticTraining:
 
     def _split_validation(self, Y, rng):
         n = Y.shape[0]
-        n_val = int(np.ceil(self.validation_fraction * n))
+        # One Python float for the count and the split: a NumPy float32
+        # computes 0.8 * 5 as 4.0, scikit-learn's splitter as 4.0000001.
+        fraction = float(self.validation_fraction)
+        n_val = int(np.ceil(fraction * n))
         if n_val < 2 or n - n_val < 1:
             raise ValueError(
                 f"early_stopping=True holds out validation_fraction="
@@ -307,8 +310,7 @@ class _StochasticTraining:
                 stratify = None
         train_idx, val_idx = train_test_split(
             np.arange(n),
-            # float(): scikit-learn's splitter refuses NumPy float scalars.
-            test_size=float(self.validation_fraction),
+            test_size=fraction,  # scikit-learn refuses NumPy float scalars
             random_state=rng,
             stratify=stratify,
         )

@@ -96,6 +96,22 @@ def test_callbacks_set_on_a_pipeline_propagate(moons):
     assert ("setup", "Pipeline", "fit") in rec.events
 
 
+def test_scoring_monitor_gets_a_sparse_regression_y_dense():
+    import scipy.sparse as sp
+
+    X, y = load_diabetes(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    Y = np.c_[y, -y] / 100
+    monitor = callback.ScoringMonitor(scoring="r2")
+    reg = BPRegressor(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.set_callbacks(monitor).fit(X, sp.csr_matrix(Y))
+    epochs = [r for r in monitor.get_logs().data if r["task_name"] == "epoch"]
+    assert len(epochs) == 3
+    assert epochs[-1]["r2"] == pytest.approx(reg.score(X, Y))
+
+
 def test_scoring_monitor_records_every_epoch(moons):
     X, y = moons
     monitor = callback.ScoringMonitor(scoring="accuracy")

@@ -274,3 +274,12 @@ def test_toggling_early_stopping_in_warm_starts_restarts_each_criterion():
     # improve it by tol=10, which is more than n_iter_no_change=5 epochs;
     # the old code, continuing the validation run's count, stopped after 3.
     assert clf.n_iter_ == 7
+
+
+def test_numpy_float_validation_fraction_is_counted_as_it_is_split():
+    # np.float32(0.8) is 0.8000000119: 5 of 5 rows, which leaves none to train
+    # on. The estimator's own check must say so, not scikit-learn's splitter.
+    X5, y5 = X[:5], np.arange(5, dtype=float)
+    reg = BPRegressor(early_stopping=True, validation_fraction=np.float32(0.8))
+    with pytest.raises(ValueError, match="needs at least 2 for validation and 1"):
+        reg.fit(X5, y5)

@@ -235,3 +235,11 @@ def test_y_beyond_float32_range_with_float32_X_is_an_error(sine):
     X, y = sine
     with pytest.raises(ValueError, match="too large for float32"):
         BPRegressor(hidden_layer_sizes=(3,)).fit(X.astype(np.float32), y * 1e39)
+
+
+def test_float32_overflow_of_y_in_a_float32_model_names_the_model(sine):
+    # A model fitted in float32 continues in float32 on float64 X.
+    X, y = sine
+    reg = BPRegressor(hidden_layer_sizes=(3,)).partial_fit(X.astype(np.float32), y)
+    with pytest.raises(ValueError, match="model fitted in float32"):
+        reg.partial_fit(X, y * 1e39)
