@@ -90,7 +90,11 @@ class _Batches:
 
     def __call__(self, idx):
         if isinstance(idx, slice):
-            X_b, Y_b = self.X[idx], self.Y[idx]
+            X_b = self.X[idx]
+            if isinstance(self.Y, np.ndarray):
+                Y_b = self.Y[idx]
+            else:  # class codes: their one-hot rows go into the buffer
+                Y_b = self.Y.take(idx, out=self._Y[: idx.stop - idx.start])
             sw_b = None if self.sample_weight is None else self.sample_weight[idx]
         else:
             n = idx.shape[0]

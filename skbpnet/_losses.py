@@ -20,7 +20,7 @@ This module imports NumPy and SciPy only.
 import functools
 
 import numpy as np
-from scipy.special import expit, logsumexp, xlogy
+from scipy.special import expit, xlogy
 
 
 def _weighted_sum(per_sample, s):
@@ -84,20 +84,24 @@ def _scale_rows(delta, s):
     return delta
 
 
+def _row_dot(Y, Z):
+    """The dot product of each row of ``Y`` with the same row of ``Z``."""
+    return np.einsum("ij,ij->i", Y, Z)
+
+
 class _Loss:
     """A loss and its output activation.
 
-    Subclasses define ``inverse_link`` (in place) and ``per_sample`` (the loss
-    of each row from raw outputs).  ``value_and_delta`` combines them.
+    Subclasses define ``inverse_link`` (in place) and ``value_and_delta``,
+    which computes the loss and the output delta together, in the delta
+    buffer: no array of the batch's size is allocated (with many outputs,
+    a batch x outputs temporary is as large as a hidden layer's).
     """
 
     name = None
     out_activation = None
 
     def inverse_link(self, Z):
-        raise NotImplementedError
-
-    def per_sample(self, Z, Y):
         raise NotImplementedError
 
     def report_scale(self, n_outputs):
@@ -136,12 +140,7 @@ class _Loss:
         -------
         loss : float or None
         """
-        loss = _weighted_sum(self.per_sample(Z, Y), s) if compute_loss else None
-        np.copyto(delta, Z)
-        self.inverse_link(delta)
-        delta -= Y
-        _scale_rows(delta, s)
-        return loss
+        raise NotImplementedError
 
 
 class BinaryLogLoss(_Loss):
@@ -153,9 +152,17 @@ class BinaryLogLoss(_Loss):
     def inverse_link(self, Z):
         return expit(Z, out=Z)
 
-    def per_sample(self, Z, Y):
-        # -[y log p + (1-y) log(1-p)] with p = sigmoid(z) is softplus(z) - y z.
-        return (np.logaddexp(0, Z) - Y * Z).sum(axis=1)
+    def value_and_delta(self, Z, Y, s, delta, compute_loss=True):
+        loss = None
+        if compute_loss:
+            # -[y log p + (1-y) log(1-p)] with p = sigmoid(z) is
+            # softplus(z) - y z; the softplus goes into the delta buffer.
+            np.logaddexp(0, Z, out=delta)
+            loss = _weighted_sum(_row_sum(delta) - _row_dot(Y, Z), s)
+        expit(Z, out=delta)
+        delta -= Y
+        _scale_rows(delta, s)
+        return loss
 
     def constant_loss(self, Y, s):
         # Probability 1/2 for every output (z = 0): log 2 per output.
@@ -176,9 +183,6 @@ class SoftmaxCrossEntropy(_Loss):
         Z /= _row_sum(Z)[:, None]
         return Z
 
-    def per_sample(self, Z, Y):
-        return logsumexp(Z, axis=1) - np.einsum("ij,ij->i", Y, Z)
-
     def constant_loss(self, Y, s):
         # Uniform probabilities (z = 0): log K, whatever the targets (which
         # may be kept as class codes rather than one-hot rows).
@@ -195,9 +199,7 @@ class SoftmaxCrossEntropy(_Loss):
         weighted = isinstance(s, np.ndarray)
         if compute_loss:
             # Sum (or per-row values) of z_y - max over the batch.
-            target_logit = (
-                np.einsum("ij,ij->i", Y, delta) if weighted else np.vdot(Y, delta)
-            )
+            target_logit = _row_dot(Y, delta) if weighted else np.vdot(Y, delta)
         np.exp(delta, out=delta)
         norm = _row_sum(delta)
         delta /= norm[:, None]
@@ -235,9 +237,11 @@ class SquaredError(_Loss):
     def inverse_link(self, Z):
         return Z
 
-    def per_sample(self, Z, Y):
-        R = Z - Y
-        return 0.5 * np.einsum("ij,ij->i", R, R)
+    def value_and_delta(self, Z, Y, s, delta, compute_loss=True):
+        R = np.subtract(Z, Y, out=delta)  # the residual is the delta
+        loss = 0.5 * _weighted_sum(_row_dot(R, R), s) if compute_loss else None
+        _scale_rows(delta, s)
+        return loss
 
     def constant_loss(self, Y, s):
         # The best constant, the weighted mean: half the variances, summed.
@@ -258,8 +262,20 @@ class PoissonLoss(_Loss):
     def inverse_link(self, Z):
         return np.exp(Z, out=Z)
 
-    def per_sample(self, Z, Y):
-        return (np.exp(Z) - Y * Z + xlogy(Y, Y) - Y).sum(axis=1)
+    def value_and_delta(self, Z, Y, s, delta, compute_loss=True):
+        loss = None
+        if compute_loss:
+            # y log y - y, a constant of the targets, in the delta buffer
+            # before it holds mu.
+            np.subtract(xlogy(Y, Y, out=delta), Y, out=delta)
+            constant = _row_sum(delta)
+            mu = np.exp(Z, out=delta)
+            loss = _weighted_sum(_row_sum(mu) - _row_dot(Y, Z) + constant, s)
+        else:
+            np.exp(Z, out=delta)
+        delta -= Y
+        _scale_rows(delta, s)
+        return loss
 
     def constant_loss(self, Y, s):
         # The best constant, mu = the weighted mean: per output, the mean of

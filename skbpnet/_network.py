@@ -32,6 +32,23 @@ from ._initializers import resolve_initializer
 from ._layers import Dense, make_layer
 from ._losses import LOSSES
 
+#: Dropout draws its uniforms in float64 blocks of this many values:
+#: ``RandomState`` has neither float32 draws nor ``out=``, so one draw for a
+#: whole batch x width mask would allocate a float64 array of that size.
+#: Consecutive draws continue one stream, so the masks do not depend on it.
+_DRAW_BLOCK = 8192
+
+
+def _draw_mask(rng, p, mask):
+    """Fill ``mask`` with 1 where a uniform draw is >= ``p``, else 0."""
+    if not mask.flags.c_contiguous:  # reshape would copy: fill it whole
+        mask[...] = rng.random_sample(mask.shape) >= p
+        return
+    flat = mask.reshape(-1)
+    for start in range(0, flat.shape[0], _DRAW_BLOCK):
+        block = flat[start : start + _DRAW_BLOCK]
+        np.greater_equal(rng.random_sample(block.shape[0]), p, out=block)
+
 
 def build_layers(hidden_layer_sizes, activations, n_outputs, maxout_pieces=2):
     """Hidden layer objects followed by the linear output layer."""
@@ -326,7 +343,7 @@ class Network:
                 D, mask = (buf[:n] for buf in self._drop[i])
                 # Inverted dropout: keep with prob 1-p and scale by 1/(1-p) so
                 # the expected output equals the deterministic one at predict.
-                mask[...] = rng.random_sample(mask.shape) >= p
+                _draw_mask(rng, p, mask)
                 mask *= 1.0 / (1.0 - p)
                 np.multiply(A, mask, out=D)
                 A = D

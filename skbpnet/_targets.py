@@ -50,10 +50,14 @@ class OneHotRows:
         return out
 
     def take(self, indices, axis=0, out=None, mode="raise"):
-        """Dense rows ``indices`` (``axis`` must be 0), written into ``out``."""
+        """Dense rows ``indices`` (an index array or a slice; ``axis`` must
+        be 0), written into ``out``."""
         if axis != 0:
             raise ValueError("OneHotRows.take supports axis=0 only.")
-        codes = self.codes.take(indices, mode=mode)
+        if isinstance(indices, slice):
+            codes = self.codes[indices]
+        else:
+            codes = self.codes.take(indices, mode=mode)
         if out is None:
             out = np.empty((codes.shape[0], self.shape[1]), dtype=self.dtype)
         return self._fill(codes, out)

@@ -1,8 +1,9 @@
 """A training step allocates no array of the batch's or the network's size.
 
 The work arrays are sized once; what an epoch may still allocate is small
-vectors of one value per row (row maxima, index arrays) and NumPy's own
-iteration buffers for broadcast operations (at most 8192 values). Measured with
+vectors of one value per row (row maxima, index arrays), NumPy's own
+iteration buffers for broadcast operations (at most 8192 values) and dropout's
+uniform draws (blocks of 8192). Measured with
 tracemalloc, which sees every NumPy allocation, over whole epochs after the
 first (which sizes the buffers).
 """
@@ -108,3 +109,52 @@ def test_sigmoid_outputs_allocate_nothing_batch_sized(monkeypatch, data, labels)
     )
     peaks = _epoch_peaks(monkeypatch, est, X, Y)
     assert max(peaks[1:]) < BATCH * WIDTH * 8 / 8, peaks
+
+
+N_OUT = WIDTH // 2
+
+
+@pytest.mark.parametrize(
+    "make, params, target",
+    [
+        (BPRegressor, {}, "values"),
+        (BPRegressor, {"loss": "poisson"}, "counts"),
+        (BPClassifier, {}, "multilabel"),
+        (BPClassifier, {}, "classes"),
+        (BPClassifier, {"shuffle": False}, "classes"),  # batches are slices
+    ],
+)
+def test_many_outputs_allocate_nothing_batch_sized(
+    monkeypatch, data, make, params, target
+):
+    # With as many outputs as hidden units, a batch x outputs temporary in
+    # the loss or the targets is as large as a hidden layer's.
+    X, _ = data
+    rng = np.random.RandomState(0)
+    n = X.shape[0]
+    y = {
+        "values": rng.normal(size=(n, N_OUT)),
+        "counts": rng.poisson(1.0, size=(n, N_OUT)).astype(float),
+        "multilabel": rng.randint(0, 2, size=(n, N_OUT)),
+        "classes": np.arange(n) % N_OUT,
+    }[target]
+    kwargs = {"hidden_layer_sizes": (WIDTH,), "batch_size": BATCH, "max_iter": 3}
+    est = make(**{**kwargs, **params, "random_state": 0})
+    peaks = _epoch_peaks(monkeypatch, est, X, y)
+    assert max(peaks[1:]) < BATCH * WIDTH * 8 / 8, peaks
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_dropout_masks_are_drawn_in_small_blocks(monkeypatch, data, dtype):
+    # RandomState draws float64 and has no out=: one draw per mask would
+    # allocate a float64 batch x width array, twice a float32 layer's size.
+    X, y = data
+    est = BPClassifier(
+        hidden_layer_sizes=(WIDTH, WIDTH),
+        dropout=0.5,
+        batch_size=BATCH,
+        max_iter=3,
+        random_state=0,
+    )
+    peaks = _epoch_peaks(monkeypatch, est, X.astype(dtype), y)
+    assert max(peaks[1:]) < BATCH * WIDTH * np.dtype(dtype).itemsize / 8, peaks
