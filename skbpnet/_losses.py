@@ -89,13 +89,32 @@ def _row_dot(Y, Z):
     return np.einsum("ij,ij->i", Y, Z)
 
 
+def _work(scratch, delta):
+    """``scratch``, or a new array shaped like ``delta`` when there is none."""
+    return np.empty_like(delta) if scratch is None else scratch
+
+
+def _weighted_total(L, s):
+    """Weighted sum of the per-entry losses ``L`` over rows and outputs.
+
+    Unweighted (a scalar ``s``), one whole-array sum without the per-row
+    vector: for a small batch that is a few microseconds less.
+    """
+    if isinstance(s, np.ndarray):
+        return _weighted_sum(_row_sum(L), s)
+    return float(L.sum() * s)
+
+
 class _Loss:
     """A loss and its output activation.
 
     Subclasses define ``inverse_link`` (in place) and ``value_and_delta``,
-    which computes the loss and the output delta together, in the delta
-    buffer: no array of the batch's size is allocated (with many outputs,
-    a batch x outputs temporary is as large as a hidden layer's).
+    which computes the loss and the output delta together in the delta
+    buffer and a scratch buffer of its shape: no array of the batch's size
+    is allocated (with many outputs, a batch x outputs temporary is as large
+    as a hidden layer's). The loss is summed from its per-entry values:
+    sums of the separate terms (softplus(z) and y z, say) would cancel, and
+    their rounding error would swamp the loss of a well-fitted model.
     """
 
     name = None
@@ -120,7 +139,7 @@ class _Loss:
         """
         raise NotImplementedError
 
-    def value_and_delta(self, Z, Y, s, delta, compute_loss=True):
+    def value_and_delta(self, Z, Y, s, delta, compute_loss=True, scratch=None):
         """Weighted loss and output delta.
 
         Parameters
@@ -135,6 +154,8 @@ class _Loss:
             Output buffer for :math:`\\partial L / \\partial Z`.
         compute_loss : bool, default=True
             Whether to evaluate the loss value (the delta is always computed).
+        scratch : ndarray of the shape of ``delta``, optional
+            Work array for the loss value; allocated when not given.
 
         Returns
         -------
@@ -152,13 +173,15 @@ class BinaryLogLoss(_Loss):
     def inverse_link(self, Z):
         return expit(Z, out=Z)
 
-    def value_and_delta(self, Z, Y, s, delta, compute_loss=True):
+    def value_and_delta(self, Z, Y, s, delta, compute_loss=True, scratch=None):
         loss = None
         if compute_loss:
             # -[y log p + (1-y) log(1-p)] with p = sigmoid(z) is
-            # softplus(z) - y z; the softplus goes into the delta buffer.
-            np.logaddexp(0, Z, out=delta)
-            loss = _weighted_sum(_row_sum(delta) - _row_dot(Y, Z), s)
+            # softplus(z) - y z.
+            YZ = np.multiply(Y, Z, out=_work(scratch, delta))
+            per_entry = np.logaddexp(0, Z, out=delta)
+            per_entry -= YZ
+            loss = _weighted_total(per_entry, s)
         expit(Z, out=delta)
         delta -= Y
         _scale_rows(delta, s)
@@ -188,7 +211,7 @@ class SoftmaxCrossEntropy(_Loss):
         # may be kept as class codes rather than one-hot rows).
         return float(np.log(Y.shape[1]))
 
-    def value_and_delta(self, Z, Y, s, delta, compute_loss=True):
+    def value_and_delta(self, Z, Y, s, delta, compute_loss=True, scratch=None):
         # Fused: the shifted logits, their exponentials and the row sums
         # serve both the probabilities and the loss, in a few passes.
         # The delta buffer is the scratch of the row maxima: it is
@@ -237,9 +260,13 @@ class SquaredError(_Loss):
     def inverse_link(self, Z):
         return Z
 
-    def value_and_delta(self, Z, Y, s, delta, compute_loss=True):
+    def value_and_delta(self, Z, Y, s, delta, compute_loss=True, scratch=None):
         R = np.subtract(Z, Y, out=delta)  # the residual is the delta
-        loss = 0.5 * _weighted_sum(_row_dot(R, R), s) if compute_loss else None
+        loss = None
+        if compute_loss:
+            # Squares are never negative: their sums cannot cancel.
+            squares = _row_dot(R, R) if isinstance(s, np.ndarray) else np.vdot(R, R)
+            loss = 0.5 * _weighted_sum(squares, s)
         _scale_rows(delta, s)
         return loss
 
@@ -262,17 +289,18 @@ class PoissonLoss(_Loss):
     def inverse_link(self, Z):
         return np.exp(Z, out=Z)
 
-    def value_and_delta(self, Z, Y, s, delta, compute_loss=True):
+    def value_and_delta(self, Z, Y, s, delta, compute_loss=True, scratch=None):
         loss = None
         if compute_loss:
-            # y log y - y, a constant of the targets, in the delta buffer
-            # before it holds mu.
-            np.subtract(xlogy(Y, Y, out=delta), Y, out=delta)
-            constant = _row_sum(delta)
-            mu = np.exp(Z, out=delta)
-            loss = _weighted_sum(_row_sum(mu) - _row_dot(Y, Z) + constant, s)
-        else:
-            np.exp(Z, out=delta)
+            # mu - y z + y log y - y, entry by entry, as scikit-learn's
+            # half Poisson deviance.
+            T = _work(scratch, delta)
+            per_entry = np.exp(Z, out=delta)
+            per_entry -= np.multiply(Y, Z, out=T)
+            per_entry += xlogy(Y, Y, out=T)
+            per_entry -= Y
+            loss = _weighted_total(per_entry, s)
+        np.exp(Z, out=delta)
         delta -= Y
         _scale_rows(delta, s)
         return loss
