@@ -133,7 +133,8 @@ class BPClassifier(ClassifierMixin, BaseBP):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
+        # class_weight is refused for multilabel targets.
+        tags.classifier_tags.multi_label = self.class_weight is None
         return tags
 
     # ------------------------------------------------------------- targets

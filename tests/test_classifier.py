@@ -632,3 +632,20 @@ def test_multilabel_partial_fit_checks_classes_against_the_columns():
         BPClassifier(hidden_layer_sizes=(3,)).partial_fit(X, Y, classes=[0, 1])
     clf = BPClassifier(hidden_layer_sizes=(3,)).partial_fit(X, Y, classes=[0, 1, 2])
     assert_array_equal(clf.classes_, [0, 1, 2])
+
+
+@pytest.mark.parametrize("class_weight", [None, "balanced", {0: 1.0, 1: 2.0}])
+def test_multi_label_tag_says_what_fit_accepts(class_weight):
+    from sklearn.utils import get_tags
+
+    clf = BPClassifier(
+        hidden_layer_sizes=(3,), solver="lbfgs", class_weight=class_weight
+    )
+    Y = np.array([[0, 1], [1, 0], [1, 1], [0, 0]] * 5)
+    X = np.arange(40.0).reshape(20, 2) / 40
+    if get_tags(clf).classifier_tags.multi_label:
+        clf.fit(X, Y)
+    else:
+        assert class_weight is not None
+        with pytest.raises(ValueError, match="multilabel"):
+            clf.fit(X, Y)
