@@ -119,6 +119,8 @@ class _Loss:
 
     name = None
     out_activation = None
+    #: Whether ``value_and_delta`` uses a ``scratch`` array.
+    needs_scratch = True
 
     def inverse_link(self, Z):
         raise NotImplementedError
@@ -197,6 +199,7 @@ class SoftmaxCrossEntropy(_Loss):
 
     name = "log_loss"
     out_activation = "softmax"
+    needs_scratch = False  # the fused pass works in the delta buffer alone
 
     def inverse_link(self, Z):
         # Whole predictions: NumPy's own max, with no scratch copy of Z (an
@@ -264,9 +267,10 @@ class SquaredError(_Loss):
         R = np.subtract(Z, Y, out=delta)  # the residual is the delta
         loss = None
         if compute_loss:
-            # Squares are never negative: their sums cannot cancel.
-            squares = _row_dot(R, R) if isinstance(s, np.ndarray) else np.vdot(R, R)
-            loss = 0.5 * _weighted_sum(squares, s)
+            # NumPy's pairwise sum of the squares: a BLAS dot (vdot) would
+            # accumulate a large float32 batch in float32, one term at a time.
+            squares = np.square(R, out=_work(scratch, delta))
+            loss = 0.5 * _weighted_total(squares, s)
         _scale_rows(delta, s)
         return loss
 
