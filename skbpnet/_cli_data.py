@@ -158,9 +158,9 @@ def _numbers_among(header):
     return numbers
 
 
-#: The comparison standardises the features; the sum of squares of values
-#: beyond this overflows float64 (1.3e154 squared is the largest float, and
-#: the sum runs over the rows).
+#: The comparison standardises the features, which sums their squares. A
+#: single square overflows float64 only above 1.3e154; this bound leaves
+#: headroom for the sum over the rows.
 _HUGE = 1e150
 
 
@@ -207,8 +207,9 @@ def _parse_features(columns, names):
         raise CLIError(
             f"--data: values beyond +-{_HUGE:.0e} in feature column(s): "
             + ", ".join(huge)
-            + ". Their squares overflow when the features are standardised; "
-            "rescale those columns (for example take their logarithm) first."
+            + ". Standardising sums their squares, which can overflow at this "
+            "size; rescale those columns (for example take their logarithm) "
+            "first."
         )
     return np.column_stack(values)
 

@@ -68,7 +68,9 @@ class _StochasticTraining:
 
         ``rows`` are the rows to train on (those of positive weight), None for
         all of them. Batches are gathered through them from ``X``, ``Y`` and
-        ``sample_weight`` as given, which are never copied whole.
+        ``sample_weight`` as given, which training never copies whole; only
+        the rare divergence and fallback paths gather the training rows of
+        ``X`` into one array.
         """
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True.")

@@ -127,8 +127,9 @@ N_OUT = WIDTH // 2
 def test_many_outputs_allocate_nothing_batch_sized(
     monkeypatch, data, make, params, target
 ):
-    # With as many outputs as hidden units, a batch x outputs temporary in
-    # the loss or the targets is as large as a hidden layer's.
+    # With half as many outputs as hidden units, a batch x outputs temporary
+    # in the loss or the targets is half a hidden layer's size: four times
+    # this test's limit.
     X, _ = data
     rng = np.random.RandomState(0)
     n = X.shape[0]

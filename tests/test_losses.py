@@ -172,16 +172,26 @@ def test_constant_loss_is_the_loss_of_the_documented_constant(name, weighted):
         assert loss_of(moved) > value
 
 
-@pytest.mark.parametrize("name", ["squared_error", "binary_log_loss", "poisson"])
-def test_float32_loss_of_a_large_batch_is_summed_accurately(name):
-    # A float32 BLAS dot over a million squares erred by 6e-7; pairwise sums
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize(
+    "name", ["squared_error", "binary_log_loss", "poisson", "softmax_cross_entropy"]
+)
+def test_float32_loss_of_a_large_batch_is_summed_accurately(name, weighted):
+    # A float32 BLAS dot over a million squares erred by about 8e-7; pairwise sums
     # of the per-entry losses stay near float32's own resolution.
     import math
 
     rng = np.random.RandomState(0)
     n = 1_000_000
     Z = rng.normal(size=(n, 1)).astype(np.float32)
-    if name == "squared_error":
+    if name == "softmax_cross_entropy":
+        Z = rng.normal(size=(n, 3)).astype(np.float32)
+        Y = np.eye(3, dtype=np.float32)[rng.randint(0, 3, n)]
+        z = Z.astype(float)
+        exact = np.logaddexp.reduce(z, axis=1, keepdims=True) - (Y * z).sum(
+            1, keepdims=True
+        )
+    elif name == "squared_error":
         Y = (Z + rng.normal(size=(n, 1))).astype(np.float32)
         exact = 0.5 * (Z.astype(float) - Y) ** 2
     elif name == "binary_log_loss":
@@ -192,8 +202,14 @@ def test_float32_loss_of_a_large_batch_is_summed_accurately(name):
         Y = rng.poisson(1.0, size=(n, 1)).astype(np.float32)
         z, y = Z.astype(float), Y.astype(float)
         exact = np.exp(z) - y * z + xlogy(y, y) - y
-    reference = math.fsum(exact.ravel()) / n
+    if weighted:
+        s = rng.uniform(0.5, 1.5, size=n).astype(np.float32)
+        s /= s.sum(dtype=np.float64)
+        reference = math.fsum((exact.sum(axis=1) * s).tolist())
+    else:
+        s = 1 / n
+        reference = math.fsum(exact.ravel()) / n
     value = LOSSES[name].value_and_delta(
-        Z, Y, 1 / n, np.empty_like(Z), scratch=np.empty_like(Z)
+        Z, Y, s, np.empty_like(Z), scratch=np.empty_like(Z)
     )
     assert abs(value - reference) / reference < 1e-7
