@@ -9,6 +9,8 @@ the network is rebuilt from them whenever it is needed, so estimators pickle
 small and predict without shared work arrays.
 """
 
+import copy
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
@@ -326,6 +328,12 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
             for rng in (before.get("_random_state"), self.random_state)
             if isinstance(rng, np.random.RandomState)
         }
+        # partial_fit continues the optimizer's state (moments, velocity,
+        # schedule) in place: keep a copy (fit always starts a new one).
+        optimizer = before.get("_optimizer") if incremental else None
+        saved_optimizer = (
+            None if optimizer is None else copy.deepcopy(optimizer.to_dict())
+        )
         user_weight = sample_weight
         try:
             net, X, y, Y, sample_weight = self._prepare(
@@ -368,13 +376,26 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
                 del before[key][length:]
             for rng, state in streams.values():
                 rng.set_state(state)
+            if saved_optimizer is not None:
+                self._optimizer = _OptimizerState.from_dict(saved_optimizer)
             raise
         return self
 
-    def _reconstruction(self, net):
-        """Attributes that make a copy of this estimator predict like ``net``."""
+    def _reconstruction(self, net, **history):
+        """Attributes that make a copy of this estimator look fitted to ``net``.
+
+        The weights, copies of the growing histories (a callback that keeps
+        the copy must not see later epochs appear in it), and ``history``:
+        values the estimator holds only at the end of a fit (an L-BFGS run's
+        iterations, the gradient norms), as they stand now.
+        """
         coefs, intercepts = net.get_weights()
-        return {"coefs_": coefs, "intercepts_": intercepts}
+        lists = {
+            key: list(value)
+            for key, value in vars(self).items()
+            if key.endswith("_") and isinstance(value, list)
+        }
+        return {**lists, **history, "coefs_": coefs, "intercepts_": intercepts}
 
     def _current_loss(self, net, X, Y, s, l2):
         with _quiet_overflow():

@@ -81,6 +81,17 @@ class _LbfgsTraining:
                 last["norms"] = net.gradient_norms()
             return loss, grad
 
+        def snapshot():
+            # For callbacks: the model as if fit had stopped at this iterate
+            # (n_iter_ and the histories are set only when the run ends).
+            history = {"n_iter_": len(losses), "loss_curve_": self.loss_curve_ + losses}
+            if losses:
+                history["loss_"] = losses[-1]
+                history["gradient_norms_"] = np.vstack(
+                    [self.gradient_norms_, np.array(norms)]
+                )
+            return self._reconstruction(net, **history)
+
         def record(intermediate_result):
             x = intermediate_result.x
             if np.isfinite(intermediate_result.fun) and np.isfinite(x).all():
@@ -99,7 +110,7 @@ class _LbfgsTraining:
             task = iteration["task"] or tasks.begin_epoch()
             iteration["task"], iteration["recorded"] = None, False
             net.params[...] = accepted["x"]
-            if tasks.end_epoch(task, lambda: self._reconstruction(net)):
+            if tasks.end_epoch(task, snapshot):
                 raise StopIteration  # scipy ends the minimisation cleanly
 
         def close_left_over(pending):
@@ -115,7 +126,7 @@ class _LbfgsTraining:
             reconstruction = None
             if iteration["recorded"]:
                 net.params[...] = accepted["x"]
-                reconstruction = lambda: self._reconstruction(net)  # noqa: E731
+                reconstruction = snapshot
             tasks.close_epoch(task, reconstruction, pending=pending)
 
         result = None

@@ -90,7 +90,7 @@ class _StochasticTraining:
             or not optimizer.matches(self)
         ):
             optimizer = self._optimizer = _OptimizerState(
-                self._make_optimizer(net), self.learning_rate_init
+                self._make_optimizer(net), self.learning_rate_init, self.learning_rate
             )
         else:
             optimizer.follow(self)
@@ -141,6 +141,11 @@ class _StochasticTraining:
         # first batch's loss before any update, plus the initial penalty.
         start_loss, start_penalty = None, l2 * net.penalty()
         task = None  # the epoch task whose begin hooks ran and end hooks not
+
+        def snapshot():
+            # For callbacks: the model as if fit had stopped after this epoch.
+            return self._reconstruction(net, gradient_norms_=np.vstack(norm_rows))
+
         recorded = None  # the last task whose epoch is in the history
         try:
             self.n_iter_ = 0
@@ -187,7 +192,7 @@ class _StochasticTraining:
                     self._print_progress(start_time, early_stopping)
                 stop = self._schedule(optimizer)
                 ending, task = task, None
-                if tasks.end_epoch(ending, lambda: self._reconstruction(net)) or stop:
+                if tasks.end_epoch(ending, snapshot) or stop:
                     break
             else:
                 if not incremental:
@@ -206,7 +211,7 @@ class _StochasticTraining:
                 # (once), with the model if the epoch was recorded.
                 tasks.close_epoch(
                     task,
-                    (lambda: self._reconstruction(net)) if recorded is task else None,
+                    snapshot if recorded is task else None,
                 )
         restore_best = early_stopping and self._best_weights is not None
         # Early stopping that never scored in this call: the outputs
@@ -411,12 +416,14 @@ class _OptimizerState:
     by ``set_params`` since, without undoing what a schedule did otherwise.
     """
 
-    def __init__(self, optimizer, learning_rate_init=None):
+    def __init__(self, optimizer, learning_rate_init=None, schedule=None):
         self.optimizer = optimizer
         self.epoch = 0
         if learning_rate_init is None:
             learning_rate_init = optimizer.learning_rate
         self.learning_rate_init = float(learning_rate_init)
+        #: The ``learning_rate`` schedule the rate was last set by (None: unknown).
+        self.schedule = schedule
 
     def matches(self, est):
         """Whether the optimizer is of the kind ``est``'s parameters ask for."""
@@ -428,9 +435,13 @@ class _OptimizerState:
     def follow(self, est):
         """Take ``est``'s current hyperparameters, keeping the state."""
         opt = self.optimizer
-        if float(est.learning_rate_init) != self.learning_rate_init:
+        changed = self.schedule is not None and est.learning_rate != self.schedule
+        if changed or float(est.learning_rate_init) != self.learning_rate_init:
+            # A new schedule starts from learning_rate_init: 'constant' after
+            # 'exponential' must not keep the decayed rate.
             self.learning_rate_init = float(est.learning_rate_init)
             opt.learning_rate = self.learning_rate_init
+        self.schedule = est.learning_rate
         if isinstance(opt, SGD):
             opt.momentum = float(est.momentum)
         else:
@@ -448,6 +459,7 @@ class _OptimizerState:
             "kind": type(opt).__name__,
             "epoch": self.epoch,
             "learning_rate_init": self.learning_rate_init,
+            "schedule": self.schedule,
             "state": state,
         }
 
@@ -460,7 +472,7 @@ class _OptimizerState:
         opt._scratch = np.empty_like(ref)
         if kind is SGD:
             opt._scratch2 = np.empty_like(ref) if opt.nesterov else None
-        out = cls(opt, data.get("learning_rate_init"))
+        out = cls(opt, data.get("learning_rate_init"), data.get("schedule"))
         out.epoch = data["epoch"]
         return out
 

@@ -544,3 +544,59 @@ def test_ctrl_c_ending_an_lbfgs_left_over_task_keeps_the_fit(moons):
     with pytest.warns(UserWarning, match="interrupted"):
         clf.set_callbacks(InterruptsEmptyEnd()).fit(X, y)
     assert clf.n_iter_ > 0 and hasattr(clf, "coefs_")
+
+
+class Snapshots(Recorder):
+    """Keeps every epoch's fitted_estimator."""
+
+    def __init__(self):
+        super().__init__()
+        self.kept = []
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        if context.task_name == "epoch" and fitted_estimator is not None:
+            self.kept.append(fitted_estimator)
+        return False
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_fitted_estimator_of_an_epoch_has_that_epochs_history(moons, solver):
+    # The copy a callback gets looks like a fit stopped after that epoch
+    # (lbfgs: iteration), and later epochs do not appear in a kept copy.
+    X, y = moons
+    snapshots = Snapshots()
+    clf = BPClassifier(
+        hidden_layer_sizes=(8,), solver=solver, max_iter=4, random_state=0
+    )
+    clf.set_callbacks(snapshots).fit(X, y)
+    assert len(snapshots.kept) == clf.n_iter_ == 4
+    for k, kept in enumerate(snapshots.kept, start=1):
+        assert kept.n_iter_ == k
+        assert kept.loss_curve_ == clf.loss_curve_[:k]
+        assert kept.loss_ == clf.loss_curve_[k - 1]
+        np.testing.assert_array_equal(kept.gradient_norms_, clf.gradient_norms_[:k])
+
+
+def test_a_failed_partial_fit_leaves_the_optimizer_as_it_was(moons):
+    # A partial_fit that a callback makes fail restores the moments and the
+    # schedule's epoch count along with the weights: retrying the same block
+    # continues the stream as if the failure had not happened.
+    X, y = moons
+
+    class Failing(Recorder):
+        def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+            if context.task_name == "epoch":
+                raise RuntimeError("callback failed")
+            return False
+
+    streams = [BPClassifier(hidden_layer_sizes=(8,), random_state=0) for _ in range(2)]
+    for clf in streams:
+        clf.partial_fit(X[:60], y[:60], classes=[0, 1])
+    streams[1].set_callbacks(Failing())
+    with pytest.raises(RuntimeError, match="callback failed"):
+        streams[1].partial_fit(X[60:], y[60:])
+    streams[1].set_callbacks()
+    for clf in streams:
+        clf.partial_fit(X[60:], y[60:])
+    for W_a, W_b in zip(streams[0].coefs_, streams[1].coefs_):
+        np.testing.assert_array_equal(W_a, W_b)

@@ -121,3 +121,25 @@ def test_float32_sgd_stays_in_float32(scalar):
     v = -step  # the velocity starts at zero
     expected += v * np.float32(0.7) - step
     np.testing.assert_array_equal(params, expected)
+
+
+def test_switching_the_schedule_mid_stream_restarts_from_learning_rate_init():
+    # 'constant' after 'exponential' must not keep training at the decayed rate.
+    from sklearn.datasets import make_classification
+
+    from skbpnet import BPClassifier
+
+    X, y = make_classification(100, 5, random_state=0)
+    clf = BPClassifier(
+        hidden_layer_sizes=(8,),
+        solver="sgd",
+        learning_rate="exponential",
+        decay_rate=0.5,
+        learning_rate_init=0.01,
+        random_state=0,
+    )
+    for _ in range(5):
+        clf.partial_fit(X, y, classes=[0, 1])
+    assert clf._optimizer.optimizer.learning_rate == pytest.approx(0.01 * 0.5**5)
+    clf.set_params(learning_rate="constant").partial_fit(X, y)
+    assert clf._optimizer.optimizer.learning_rate == 0.01
