@@ -9,8 +9,6 @@ the network is rebuilt from them whenever it is needed, so estimators pickle
 small and predict without shared work arrays.
 """
 
-import copy
-
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
@@ -331,9 +329,7 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
         # partial_fit continues the optimizer's state (moments, velocity,
         # schedule) in place: keep a copy (fit always starts a new one).
         optimizer = before.get("_optimizer") if incremental else None
-        saved_optimizer = (
-            None if optimizer is None else copy.deepcopy(optimizer.to_dict())
-        )
+        saved_optimizer = None if optimizer is None else optimizer.copy()
         user_weight = sample_weight
         try:
             net, X, y, Y, sample_weight = self._prepare(
@@ -377,7 +373,7 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
             for rng, state in streams.values():
                 rng.set_state(state)
             if saved_optimizer is not None:
-                self._optimizer = _OptimizerState.from_dict(saved_optimizer)
+                self._optimizer = saved_optimizer
             raise
         return self
 
@@ -390,12 +386,17 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
         iterations, the gradient norms), as they stand now.
         """
         coefs, intercepts = net.get_weights()
-        lists = {
+        copies = {
             key: list(value)
             for key, value in vars(self).items()
             if key.endswith("_") and isinstance(value, list)
         }
-        return {**lists, **history, "coefs_": coefs, "intercepts_": intercepts}
+        # Training the copy further must not move this estimator's moments
+        # or momentum: the copy gets its own (a few array copies). The random
+        # stream stays shared: a RandomState costs 0.2 ms to copy, per epoch.
+        if isinstance(getattr(self, "_optimizer", None), _OptimizerState):
+            copies["_optimizer"] = self._optimizer.copy()
+        return {**copies, **history, "coefs_": coefs, "intercepts_": intercepts}
 
     def _current_loss(self, net, X, Y, s, l2):
         with _quiet_overflow():

@@ -87,6 +87,7 @@ class _LbfgsTraining:
             history = {"n_iter_": len(losses), "loss_curve_": self.loss_curve_ + losses}
             if losses:
                 history["loss_"] = losses[-1]
+                history["best_loss_"] = min(losses)
                 history["gradient_norms_"] = np.vstack(
                     [self.gradient_norms_, np.array(norms)]
                 )

@@ -142,9 +142,18 @@ class _StochasticTraining:
         start_loss, start_penalty = None, l2 * net.penalty()
         task = None  # the epoch task whose begin hooks ran and end hooks not
 
+        # The norms stacked so far, extended by the rows added since: stacking
+        # all rows for every epoch's snapshot would be quadratic in epochs.
+        stacked = {"norms": norm_rows[0], "rows": 1}
+
         def snapshot():
             # For callbacks: the model as if fit had stopped after this epoch.
-            return self._reconstruction(net, gradient_norms_=np.vstack(norm_rows))
+            if stacked["rows"] < len(norm_rows):
+                stacked["norms"] = np.vstack(
+                    [stacked["norms"], *norm_rows[stacked["rows"] :]]
+                )
+                stacked["rows"] = len(norm_rows)
+            return self._reconstruction(net, gradient_norms_=stacked["norms"])
 
         recorded = None  # the last task whose epoch is in the history
         try:
@@ -368,15 +377,23 @@ class _StochasticTraining:
             if loss < self.best_loss_:
                 self.best_loss_ = loss
 
+    def _scheduled_rate(self, epoch):
+        """The rate 'exponential' and 'invscaling' give now; None for the others.
+
+        Both are functions of the whole stream's epochs and samples so far.
+        """
+        if self.learning_rate == "exponential":
+            return self.learning_rate_init * self.decay_rate**epoch
+        if self.solver == "sgd" and self.learning_rate == "invscaling":
+            return self.learning_rate_init / (self.t_ + 1) ** self.power_t
+        return None
+
     def _schedule(self, optimizer):
         """Update the learning rate after an epoch; return True to stop."""
         opt = optimizer.optimizer
-        if self.learning_rate == "exponential":
-            opt.learning_rate = (
-                self.learning_rate_init * self.decay_rate**optimizer.epoch
-            )
-        elif self.solver == "sgd" and self.learning_rate == "invscaling":
-            opt.learning_rate = self.learning_rate_init / (self.t_ + 1) ** self.power_t
+        rate = self._scheduled_rate(optimizer.epoch)
+        if rate is not None:
+            opt.learning_rate = rate
         if self._no_improvement_count <= self.n_iter_no_change:
             return False
         if (
@@ -437,10 +454,13 @@ class _OptimizerState:
         opt = self.optimizer
         changed = self.schedule is not None and est.learning_rate != self.schedule
         if changed or float(est.learning_rate_init) != self.learning_rate_init:
-            # A new schedule starts from learning_rate_init: 'constant' after
-            # 'exponential' must not keep the decayed rate.
+            # A new schedule takes over at once: 'constant' after
+            # 'exponential' must not keep the decayed rate, and 'exponential'
+            # or 'invscaling' give the rate of the stream's age at once (not
+            # learning_rate_init for one call, then that rate).
             self.learning_rate_init = float(est.learning_rate_init)
-            opt.learning_rate = self.learning_rate_init
+            rate = est._scheduled_rate(self.epoch)
+            opt.learning_rate = self.learning_rate_init if rate is None else rate
         self.schedule = est.learning_rate
         if isinstance(opt, SGD):
             opt.momentum = float(est.momentum)
@@ -462,6 +482,15 @@ class _OptimizerState:
             "schedule": self.schedule,
             "state": state,
         }
+
+    def copy(self):
+        """An independent copy of the state (its own moments or velocity)."""
+        data = self.to_dict()
+        data["state"] = {
+            key: value.copy() if isinstance(value, np.ndarray) else value
+            for key, value in data["state"].items()
+        }
+        return _OptimizerState.from_dict(data)
 
     @classmethod
     def from_dict(cls, data):

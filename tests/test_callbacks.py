@@ -575,6 +575,18 @@ def test_fitted_estimator_of_an_epoch_has_that_epochs_history(moons, solver):
         assert kept.loss_curve_ == clf.loss_curve_[:k]
         assert kept.loss_ == clf.loss_curve_[k - 1]
         np.testing.assert_array_equal(kept.gradient_norms_, clf.gradient_norms_[:k])
+        if solver == "lbfgs":
+            assert kept.best_loss_ == min(clf.loss_curve_[:k])
+
+
+def test_a_kept_fitted_estimator_has_its_own_optimizer_state(moons):
+    X, y = moons
+    snapshots = Snapshots()
+    clf = BPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    clf.set_callbacks(snapshots).fit(X, y)
+    moments = clf._optimizer.optimizer.m.copy()
+    snapshots.kept[0].set_callbacks().partial_fit(X, y)
+    np.testing.assert_array_equal(clf._optimizer.optimizer.m, moments)
 
 
 def test_a_failed_partial_fit_leaves_the_optimizer_as_it_was(moons):

@@ -143,3 +143,38 @@ def test_switching_the_schedule_mid_stream_restarts_from_learning_rate_init():
     assert clf._optimizer.optimizer.learning_rate == pytest.approx(0.01 * 0.5**5)
     clf.set_params(learning_rate="constant").partial_fit(X, y)
     assert clf._optimizer.optimizer.learning_rate == 0.01
+
+
+@pytest.mark.parametrize("before", ["constant", "invscaling", "adaptive"])
+def test_switching_to_exponential_mid_stream_gives_the_streams_rate(before):
+    # Not learning_rate_init for one call and then the decayed rate: the
+    # rate of the stream's age at once, decreasing from there.
+    from sklearn.datasets import make_classification
+
+    from skbpnet import BPClassifier
+
+    X, y = make_classification(100, 5, random_state=0)
+    clf = BPClassifier(
+        hidden_layer_sizes=(8,),
+        solver="sgd",
+        learning_rate=before,
+        decay_rate=0.5,
+        learning_rate_init=0.01,
+        random_state=0,
+    )
+    for _ in range(4):
+        clf.partial_fit(X, y, classes=[0, 1])
+    rates = []
+    step = type(clf._optimizer).step
+
+    def record_rate(self, params, grad):
+        rates.append(self.optimizer.learning_rate)
+        return step(self, params, grad)
+
+    clf.set_params(learning_rate="exponential")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(clf._optimizer), "step", record_rate)
+        for _ in range(2):
+            clf.partial_fit(X, y)
+    # One batch per call (100 rows).
+    assert rates == pytest.approx([0.01 * 0.5**4, 0.01 * 0.5**5])
