@@ -81,16 +81,21 @@ class _LbfgsTraining:
                 last["norms"] = net.gradient_norms()
             return loss, grad
 
+        # The norms stacked so far (see _fit_stochastic's snapshot).
+        stacked = {"norms": self.gradient_norms_, "rows": 0}
+
         def snapshot():
             # For callbacks: the model as if fit had stopped at this iterate
             # (n_iter_ and the histories are set only when the run ends).
             history = {"n_iter_": len(losses), "loss_curve_": self.loss_curve_ + losses}
             if losses:
+                if stacked["rows"] < len(norms):
+                    new = np.array(norms[stacked["rows"] :])
+                    stacked["norms"] = np.vstack([stacked["norms"], new])
+                    stacked["rows"] = len(norms)
                 history["loss_"] = losses[-1]
                 history["best_loss_"] = min(losses)
-                history["gradient_norms_"] = np.vstack(
-                    [self.gradient_norms_, np.array(norms)]
-                )
+                history["gradient_norms_"] = stacked["norms"]
             return self._reconstruction(net, **history)
 
         def record(intermediate_result):

@@ -92,6 +92,11 @@ class _StochasticTraining:
             optimizer = self._optimizer = _OptimizerState(
                 self._make_optimizer(net), self.learning_rate_init, self.learning_rate
             )
+            rate = self._scheduled_rate(optimizer.epoch) if incremental else None
+            if rate is not None:
+                # A new optimizer within a stream (the solver or Nesterov
+                # changed): 'invscaling' goes on from the samples seen so far.
+                optimizer.optimizer.learning_rate = rate
         else:
             optimizer.follow(self)
         rng = self._random_state

@@ -178,3 +178,35 @@ def test_switching_to_exponential_mid_stream_gives_the_streams_rate(before):
             clf.partial_fit(X, y)
     # One batch per call (100 rows).
     assert rates == pytest.approx([0.01 * 0.5**4, 0.01 * 0.5**5])
+
+
+def test_a_new_optimizer_mid_stream_goes_on_with_invscalings_rate():
+    # Nesterov toggled: a new SGD, but the rate is that of the samples seen,
+    # not learning_rate_init for one call.
+    from sklearn.datasets import make_classification
+
+    from skbpnet import BPClassifier
+
+    X, y = make_classification(100, 5, random_state=0)
+    clf = BPClassifier(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        learning_rate="invscaling",
+        learning_rate_init=0.01,
+        random_state=0,
+    )
+    for _ in range(3):
+        clf.partial_fit(X, y, classes=[0, 1])
+    rates = []
+    step = SGD.step
+
+    def record_rate(self, params, grad):
+        rates.append(self.learning_rate)
+        return step(self, params, grad)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SGD, "step", record_rate)
+        clf.set_params(nesterovs_momentum=False).partial_fit(X, y)
+    assert clf._optimizer.optimizer.nesterov is False
+    # One batch, trained after 300 samples.
+    assert rates == pytest.approx([0.01 / 301**0.5])
