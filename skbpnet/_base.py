@@ -196,7 +196,14 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
             # A fitted model keeps its precision: a float64 model continues
             # in float64 on float32 X (and the reverse) rather than turning
             # its weights float32 next to a float64 optimizer state.
-            X = X.astype(self.coefs_[0].dtype)
+            with np.errstate(over="ignore"):
+                X = X.astype(self.coefs_[0].dtype)
+            if not np.isfinite(X.data if sp.issparse(X) else X).all():
+                raise ValueError(
+                    "X has values too large for float32, the precision of this "
+                    "model (fitted on float32 X): rescale X, or fit a new model "
+                    "on float64 X."
+                )
         Y, sample_weight = self._encode_y(
             y, sample_weight, fresh, classes, incremental, X.dtype
         )

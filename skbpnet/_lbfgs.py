@@ -219,13 +219,21 @@ def _warn_if_untrained(data_loss, constant, estimator, result):
     """
     if not (constant > 0 and data_loss > 1.01 * constant):
         return
+    float32 = ""
+    if estimator.coefs_[0].dtype == np.float32:
+        # float32 overflows much sooner (exp beyond 88): one trial step that
+        # overflows can end the run where float64 would step back.
+        float32 = (
+            " In float32 a single trial step whose loss overflows can end the "
+            "run: fitting on float64 X avoids that."
+        )
     warnings.warn(
         f"lbfgs stopped after {estimator.n_iter_} iteration(s) with a training "
         f"data loss of {data_loss:.6g} (penalty excluded), above the "
         f"{constant:.6g} of a constant prediction: the network did not train, "
         f"though SciPy's L-BFGS-B reported {result.message!r}. This happens "
         "with unscaled data: scale the inputs (e.g. StandardScaler) and, for "
-        "regression, the targets.",
+        f"regression, the targets.{float32}",
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )

@@ -10,6 +10,8 @@ matplotlib is optional: it is imported inside ``plot`` only, so importing
 skbpnet never imports it.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
@@ -63,6 +65,24 @@ def _history(estimator, attribute, caller_name):
             f"{type(estimator).__name__} has none."
         )
     return estimator, values
+
+
+def _one_dimensional(values, name):
+    """``values`` as a 1-D float array, or a ValueError naming them."""
+    array = np.asarray(values, dtype=float)
+    if array.ndim != 1:
+        raise ValueError(
+            f"{name} must be 1-D, one value per epoch; got shape {array.shape}."
+        )
+    return array
+
+
+def _twin(ax):
+    """The twin axes (shared x, own y) that ``twinx`` made for ``ax``, or None."""
+    for other in ax.figure.axes:
+        if other is not ax and ax.get_shared_x_axes().joined(ax, other):
+            return other
+    return None
 
 
 class LossCurveDisplay:
@@ -154,10 +174,10 @@ class LossCurveDisplay:
             The object itself, with ``ax_``, ``figure_`` and the lines set.
         """
         _check_matplotlib(f"{type(self).__name__}.plot")
-        loss = np.asarray(self.loss_curve, dtype=float)
+        loss = _one_dimensional(self.loss_curve, "loss_curve")
         scores = None
         if self.validation_scores is not None:
-            scores = np.asarray(self.validation_scores, dtype=float)
+            scores = _one_dimensional(self.validation_scores, "validation_scores")
             if scores.shape[0] > loss.shape[0]:
                 raise ValueError(
                     f"validation_scores has {scores.shape[0]} values but "
@@ -169,6 +189,8 @@ class LossCurveDisplay:
         name = self.estimator_name if name is None else name
         line_kw = {"label": "training loss" if name is None else name}
         line_kw.update(kwargs)
+        # A label= given for the training line names the validation line too.
+        name = kwargs.get("label", name)
         (self.line_,) = ax.plot(epochs, loss, **line_kw)
         ax.set_xlabel(self.xlabel)
         ax.set_ylabel("training loss")
@@ -178,7 +200,9 @@ class LossCurveDisplay:
         if scores is not None:
             # Right-aligned: scores fewer than losses are the last epochs'.
             first = loss.shape[0] - scores.shape[0] + 1
-            self.validation_ax_ = ax.twinx()
+            # One twin per axes: several displays on one axes share its
+            # validation scale instead of stacking twins with clashing ticks.
+            self.validation_ax_ = _twin(ax) or ax.twinx()
             label = "validation score" if name is None else f"{name} (validation)"
             (self.validation_line_,) = self.validation_ax_.plot(
                 np.arange(first, first + scores.shape[0]),
@@ -191,8 +215,9 @@ class LossCurveDisplay:
         # One legend for everything drawn on these axes (several displays may
         # share them) plus the validation line, which lives on the twin axes.
         handles, _ = ax.get_legend_handles_labels()
-        if self.validation_line_ is not None:
-            handles.append(self.validation_line_)
+        twin = _twin(ax)
+        if twin is not None:
+            handles += twin.get_legend_handles_labels()[0]
         ax.legend(handles=handles, loc="best")
 
         self.ax_ = ax
@@ -303,11 +328,13 @@ class GradientNormDisplay:
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when None.
         name : str, default=None
-            Title of the axes; ``estimator_name`` when None.
+            Prefix of each line's label ("<name>: layer 1 → 2"), so that the
+            lines of several estimators on one axes can be told apart, and the
+            title of the axes. When None, the lines are not prefixed and the
+            title is ``estimator_name``. A title the axes already has is kept.
         **kwargs : dict
-            Passed to ``ax.plot`` for every line. A ``label`` prefixes each
-            line's own label ("<label>: layer 1 → 2"), so that the lines of
-            several estimators on one axes can be told apart.
+            Passed to ``ax.plot`` for every line. A ``label`` is a prefix as
+            ``name`` is (and wins over it).
 
         Returns
         -------
@@ -315,15 +342,30 @@ class GradientNormDisplay:
             The object itself, with ``ax_``, ``figure_`` and ``lines_`` set.
         """
         _check_matplotlib(f"{type(self).__name__}.plot")
-        ax, figure = _axes(ax)
         norms = np.asarray(self.gradient_norms, dtype=float)
         if norms.ndim != 2:
             raise ValueError(
                 "gradient_norms must be 2-D, (n_epochs, n_weight_matrices); got "
                 f"shape {norms.shape}."
             )
+        zero = [
+            f"{i + 1} → {i + 2}"
+            for i in range(norms.shape[1])
+            if (norms[:, i] == 0).any()
+        ]
+        if zero:
+            # A log scale cannot show them: say so rather than draw nothing.
+            warnings.warn(
+                f"The gradient of layer(s) {', '.join(zero)} is exactly zero in "
+                "some epochs (dead units?); those points cannot be drawn on the "
+                "log scale and are left out.",
+                UserWarning,
+                stacklevel=2,
+            )
+        ax, figure = _axes(ax)
         epochs = np.arange(1, norms.shape[0] + 1)
-        prefix = kwargs.pop("label", None)
+        # An explicit name labels the lines, as in scikit-learn's Displays.
+        prefix = kwargs.pop("label", name)
         self.lines_ = []
         for i in range(norms.shape[1]):
             label = f"layer {i + 1} → {i + 2}"
@@ -334,9 +376,10 @@ class GradientNormDisplay:
         ax.set_yscale("log")
         ax.set_xlabel(self.xlabel)
         ax.set_ylabel("RMS gradient")
-        name = self.estimator_name if name is None else name
-        if name is not None:
-            ax.set_title(name)
+        title = self.estimator_name if name is None else name
+        if title is not None and not ax.get_title():
+            # Several displays on one axes: the first one's title stays.
+            ax.set_title(title)
         ax.legend(loc="best")
 
         self.ax_ = ax
@@ -355,7 +398,8 @@ class GradientNormDisplay:
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when None.
         name : str, default=None
-            Title of the axes; the estimator's class name when None.
+            Prefix of each line's label and title of the axes (see
+            :meth:`plot`); when None, the title is the estimator's class name.
         **kwargs : dict
             Passed to ``ax.plot`` for every line; a ``label`` prefixes each
             line's own label.
@@ -373,9 +417,5 @@ class GradientNormDisplay:
         caller = f"{cls.__name__}.from_estimator"
         _check_matplotlib(caller)
         est, norms = _history(estimator, "gradient_norms_", caller)
-        display = cls(
-            norms,
-            estimator_name=type(est).__name__ if name is None else name,
-            xlabel=_x_label(est),
-        )
-        return display.plot(ax=ax, **kwargs)
+        display = cls(norms, estimator_name=type(est).__name__, xlabel=_x_label(est))
+        return display.plot(ax=ax, name=name, **kwargs)

@@ -278,7 +278,7 @@ def test_name_tells_estimators_on_one_axes_apart(data):
 
 
 @short_run
-def test_gradient_norm_label_prefixes_each_line_and_name_sets_the_title(data):
+def test_gradient_norm_label_prefixes_each_line_and_the_first_title_stays(data):
     fig, ax = plt.subplots()
     clf = _adam(data)
     first = GradientNormDisplay.from_estimator(clf, ax=ax, label="relu")
@@ -288,8 +288,8 @@ def test_gradient_norm_label_prefixes_each_line_and_name_sets_the_title(data):
         "relu: layer 3 → 4",
     ]
     second = GradientNormDisplay.from_estimator(clf, ax=ax, name="two nets")
-    assert ax.get_title() == "two nets"
-    assert second.lines_[0].get_label() == "layer 1 → 2"
+    assert ax.get_title() == "BPClassifier"  # the first display's
+    assert second.lines_[0].get_label() == "two nets: layer 1 → 2"
     assert len(ax.lines) == 6
 
 
@@ -327,3 +327,59 @@ def test_the_length_error_draws_nothing():
     with pytest.raises(ValueError):
         LossCurveDisplay([1.0], validation_scores=[0.1, 0.2]).plot(ax=ax)
     assert not ax.lines
+
+
+@short_run
+def test_two_early_stopping_fits_share_one_validation_axis(data):
+    # A second display on the same axes reuses the twin axis (no clashing
+    # tick labels) and the legend lists both validation lines.
+    fits = [
+        _adam(data, early_stopping=True, max_iter=15, random_state=seed)
+        for seed in (0, 1)
+    ]
+    fig, ax = plt.subplots()
+    first = LossCurveDisplay.from_estimator(fits[0], ax=ax, name="a")
+    second = LossCurveDisplay.from_estimator(fits[1], ax=ax, name="b")
+    assert second.validation_ax_ is first.validation_ax_
+    assert len(fig.axes) == 2
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["a", "b", "a (validation)", "b (validation)"]
+
+
+@short_run
+def test_label_keyword_names_the_validation_line_too(data):
+    clf = _adam(data, early_stopping=True, max_iter=5)
+    display = LossCurveDisplay.from_estimator(clf, label="mine")
+    assert display.validation_line_.get_label() == "mine (validation)"
+
+
+@short_run
+def test_gradient_norm_name_prefixes_the_lines_and_keeps_a_title(data):
+    fits = [_adam(data, max_iter=3, random_state=seed) for seed in (0, 1)]
+    fig, ax = plt.subplots()
+    GradientNormDisplay.from_estimator(fits[0], ax=ax, name="a")
+    GradientNormDisplay.from_estimator(fits[1], ax=ax, name="b")
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels[0].startswith("a: ") and labels[-1].startswith("b: ")
+    assert ax.get_title() == "a"
+
+
+def test_exactly_zero_gradients_are_reported_not_silently_dropped():
+    norms = np.array([[1e-3, 0.0], [1e-3, 0.0]])
+    with pytest.warns(UserWarning, match=r"layer\(s\) 2 → 3 is exactly zero"):
+        GradientNormDisplay(norms).plot()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: LossCurveDisplay(np.ones((3, 2))),
+        lambda: LossCurveDisplay(5.0),
+        lambda: LossCurveDisplay(np.ones(3), validation_scores=np.ones((2, 2))),
+        lambda: GradientNormDisplay(np.ones(3)),
+    ],
+)
+def test_wrong_shapes_are_errors_that_draw_nothing(make):
+    with pytest.raises(ValueError, match="must be"):
+        make().plot()
+    assert plt.get_fignums() == []

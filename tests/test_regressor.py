@@ -243,3 +243,25 @@ def test_float32_overflow_of_y_in_a_float32_model_names_the_model(sine):
     reg = BPRegressor(hidden_layer_sizes=(3,)).partial_fit(X.astype(np.float32), y)
     with pytest.raises(ValueError, match="model fitted in float32"):
         reg.partial_fit(X, y * 1e39)
+
+
+def test_float32_lbfgs_ended_by_an_overflowing_trial_step_says_so():
+    # exp overflows float32 at a trial step of the line search, and L-BFGS-B
+    # stops at once; the warning points at float64 rather than only at
+    # scaling (X is standard normal here).
+    from sklearn.exceptions import ConvergenceWarning
+
+    rng = np.random.RandomState(0)
+    rng.normal(size=15000)  # an outside audit's draws, whose data hit it
+    rng.randint(0, 300, 1500)
+    X = rng.normal(size=(400, 5))
+    y = rng.poisson(100 * np.exp(2 + 1.5 * X[:, 0].astype(np.float32)))
+    reg = BPRegressor(
+        hidden_layer_sizes=(8,),
+        loss="poisson",
+        solver="lbfgs",
+        max_iter=50,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="fitting on float64 X"):
+        reg.fit(X.astype(np.float32), y)

@@ -169,3 +169,19 @@ def test_unattended_search_with_diverging_candidates_finishes():
     assert grid.best_params_["bpregressor__learning_rate_init"] < 1
     assert grid.best_score_ > 0.3
     assert np.all(np.isfinite(grid.predict(X)))
+
+
+def test_float64_X_overflowing_a_float32_model_is_an_error():
+    # partial_fit keeps a float32 model's precision: X beyond float32's range
+    # is refused with a message, not trained on as inf.
+    from sklearn.datasets import make_classification
+
+    from skbpnet import BPClassifier
+
+    X, y = make_classification(60, 4, random_state=0)
+    clf = BPClassifier(hidden_layer_sizes=(4,), random_state=0)
+    clf.partial_fit(X.astype(np.float32), y, classes=[0, 1])
+    X_big = X.copy()
+    X_big[0, 0] = 1e39
+    with pytest.raises(ValueError, match="too large for float32"):
+        clf.partial_fit(X_big, y)
