@@ -79,8 +79,15 @@ def _one_dimensional(values, name):
 
 def _twin(ax):
     """The twin axes (shared x, own y) that ``twinx`` made for ``ax``, or None."""
+    # Shared x alone is not enough: subplots made with sharex=True share it
+    # too. A twin also sits exactly on ax.
+    position = ax.get_position().bounds
     for other in ax.figure.axes:
-        if other is not ax and ax.get_shared_x_axes().joined(ax, other):
+        if (
+            other is not ax
+            and ax.get_shared_x_axes().joined(ax, other)
+            and other.get_position().bounds == position
+        ):
             return other
     return None
 

@@ -383,3 +383,14 @@ def test_wrong_shapes_are_errors_that_draw_nothing(make):
     with pytest.raises(ValueError, match="must be"):
         make().plot()
     assert plt.get_fignums() == []
+
+
+@short_run
+def test_validation_scores_stay_on_their_own_subplot_with_sharex(data):
+    # Subplots sharing x are not twins: each gets its own validation axis.
+    clf = _adam(data, early_stopping=True, max_iter=5)
+    fig, (top, bottom) = plt.subplots(2, 1, sharex=True)
+    LossCurveDisplay.from_estimator(clf, ax=bottom)
+    display = LossCurveDisplay.from_estimator(clf, ax=top)
+    assert display.validation_ax_.get_position().bounds == top.get_position().bounds
+    assert len(fig.axes) == 4
