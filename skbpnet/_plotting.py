@@ -15,6 +15,8 @@ import warnings
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._safeguards import _user_stacklevel
+
 __all__ = ["GradientNormDisplay", "LossCurveDisplay"]
 
 
@@ -367,7 +369,7 @@ class GradientNormDisplay:
                 "some epochs (dead units?); those points cannot be drawn on the "
                 "log scale and are left out.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=_user_stacklevel(),
             )
         ax, figure = _axes(ax)
         epochs = np.arange(1, norms.shape[0] + 1)
@@ -424,5 +426,9 @@ class GradientNormDisplay:
         caller = f"{cls.__name__}.from_estimator"
         _check_matplotlib(caller)
         est, norms = _history(estimator, "gradient_norms_", caller)
-        display = cls(norms, estimator_name=type(est).__name__, xlabel=_x_label(est))
+        display = cls(
+            norms,
+            estimator_name=type(est).__name__ if name is None else name,
+            xlabel=_x_label(est),
+        )
         return display.plot(ax=ax, name=name, **kwargs)

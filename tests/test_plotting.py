@@ -394,3 +394,13 @@ def test_validation_scores_stay_on_their_own_subplot_with_sharex(data):
     display = LossCurveDisplay.from_estimator(clf, ax=top)
     assert display.validation_ax_.get_position().bounds == top.get_position().bounds
     assert len(fig.axes) == 4
+
+
+@short_run
+def test_zero_gradient_warning_points_at_the_callers_line(data):
+    clf = _adam(data, max_iter=2)
+    clf.gradient_norms_ = np.array([[1e-3, 0.0, 1e-2], [1e-3, 1e-4, 1e-2]])
+    with pytest.warns(UserWarning, match="exactly zero") as record:
+        display = GradientNormDisplay.from_estimator(clf, name="n")
+    assert record[0].filename == __file__
+    assert display.estimator_name == "n"
