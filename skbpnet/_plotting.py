@@ -382,7 +382,9 @@ class GradientNormDisplay:
                 label = f"{prefix}: {label}"
             (line,) = ax.plot(epochs, norms[:, i], label=label, **kwargs)
             self.lines_.append(line)
-        ax.set_yscale("log")
+        # mask: zeros (warned about above) leave gaps instead of lines that
+        # plunge off the bottom of the axes.
+        ax.set_yscale("log", nonpositive="mask")
         ax.set_xlabel(self.xlabel)
         ax.set_ylabel("RMS gradient")
         title = self.estimator_name if name is None else name

@@ -147,8 +147,10 @@ class _StochasticTraining:
         start_loss, start_penalty = None, l2 * net.penalty()
         task = None  # the epoch task whose begin hooks ran and end hooks not
 
-        # The norms stacked so far, extended by the rows added since: stacking
-        # all rows for every epoch's snapshot would be quadratic in epochs.
+        # The last snapshot's array, extended by the rows added since: one
+        # contiguous copy per snapshot instead of re-stacking every row from
+        # the list (each snapshot still copies all its rows, as a kept one
+        # must not change).
         stacked = {"norms": norm_rows[0], "rows": 1}
 
         def snapshot():
@@ -385,7 +387,9 @@ class _StochasticTraining:
     def _scheduled_rate(self, epoch):
         """The rate 'exponential' and 'invscaling' give now; None for the others.
 
-        Both are functions of the whole stream's epochs and samples so far.
+        'exponential' is a function of the current optimizer's epochs (they
+        restart when a new optimizer is made), 'invscaling' of the samples
+        the whole stream has seen.
         """
         if self.learning_rate == "exponential":
             return self.learning_rate_init * self.decay_rate**epoch
@@ -461,7 +465,7 @@ class _OptimizerState:
         if changed or float(est.learning_rate_init) != self.learning_rate_init:
             # A new schedule takes over at once: 'constant' after
             # 'exponential' must not keep the decayed rate, and 'exponential'
-            # or 'invscaling' give the rate of the stream's age at once (not
+            # or 'invscaling' give their scheduled rate at once (not
             # learning_rate_init for one call, then that rate).
             self.learning_rate_init = float(est.learning_rate_init)
             rate = est._scheduled_rate(self.epoch)
