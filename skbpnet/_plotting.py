@@ -79,6 +79,39 @@ def _one_dimensional(values, name):
     return array
 
 
+# Default of the deprecated ``estimator_name`` argument, as in scikit-learn's
+# Displays (a string, so that the signature reads well).
+_DEPRECATED = "deprecated"
+
+
+def _name(name, estimator_name, cls_name):
+    """``name``, or the deprecated ``estimator_name`` given in its place."""
+    if isinstance(estimator_name, str) and estimator_name == _DEPRECATED:
+        return name
+    if name is not None:
+        raise ValueError(
+            f"{cls_name} got both name={name!r} and estimator_name="
+            f"{estimator_name!r}; pass name only (estimator_name is deprecated)."
+        )
+    warnings.warn(
+        f"{cls_name}'s estimator_name is deprecated and will be removed in "
+        "skbpnet 0.3; pass name= instead.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return estimator_name
+
+
+def _estimator_name_attribute(self):
+    warnings.warn(
+        f"{type(self).__name__}.estimator_name is deprecated and will be removed "
+        "in skbpnet 0.3; use .name instead.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return self.name
+
+
 def _twin(ax):
     """The twin axes (shared x, own y) that ``twinx`` made for ``ax``, or None."""
     # Shared x alone is not enough: subplots made with sharex=True share it
@@ -114,7 +147,10 @@ class LossCurveDisplay:
         the losses belong to the last epochs (early stopping turned on for a
         warm-started fit; see ``validation_scores_``), and are drawn against
         those.
-    estimator_name : str, default=None
+    estimator_name : str, default="deprecated"
+        Deprecated alias of ``name`` (scikit-learn's Displays renamed it too);
+        it will be removed in skbpnet 0.3.
+    name : str, default=None
         Name used in the legend; the lines are labelled "training loss" and
         "validation score" when None.
     xlabel : str, default="epoch"
@@ -156,12 +192,20 @@ class LossCurveDisplay:
     """
 
     def __init__(
-        self, loss_curve, validation_scores=None, estimator_name=None, *, xlabel="epoch"
+        self,
+        loss_curve,
+        validation_scores=None,
+        estimator_name=_DEPRECATED,
+        *,
+        name=None,
+        xlabel="epoch",
     ):
         self.loss_curve = loss_curve
         self.validation_scores = validation_scores
-        self.estimator_name = estimator_name
+        self.name = _name(name, estimator_name, type(self).__name__)
         self.xlabel = xlabel
+
+    estimator_name = property(_estimator_name_attribute)
 
     def plot(self, ax=None, *, name=None, **kwargs):
         """Draw the loss curve (and the validation scores, if any).
@@ -173,7 +217,7 @@ class LossCurveDisplay:
             scores go to a twin of this axes.
         name : str, default=None
             Legend label of the training-loss line (the validation line gets
-            "<name> (validation)"); ``estimator_name`` when None.
+            "<name> (validation)"); the display's ``name`` when None.
         **kwargs : dict
             Passed to ``ax.plot`` for the training-loss line.
 
@@ -195,7 +239,7 @@ class LossCurveDisplay:
                 )
         ax, figure = _axes(ax)
         epochs = np.arange(1, loss.shape[0] + 1)
-        name = self.estimator_name if name is None else name
+        name = self.name if name is None else name
         line_kw = {"label": "training loss" if name is None else name}
         line_kw.update(kwargs)
         # A label= given for the training line names the validation line too.
@@ -267,7 +311,7 @@ class LossCurveDisplay:
         display = cls(
             loss_curve,
             validation_scores=getattr(est, "validation_scores_", None),
-            estimator_name=type(est).__name__ if name is None else name,
+            name=type(est).__name__ if name is None else name,
             xlabel=_x_label(est),
         )
         return display.plot(ax=ax, **kwargs)
@@ -288,7 +332,10 @@ class GradientNormDisplay:
     gradient_norms : array-like of shape (n_epochs, n_weight_matrices)
         Root mean square of each weight matrix's gradient per epoch, usually
         the estimator's ``gradient_norms_``.
-    estimator_name : str, default=None
+    estimator_name : str, default="deprecated"
+        Deprecated alias of ``name`` (scikit-learn's Displays renamed it too);
+        it will be removed in skbpnet 0.3.
+    name : str, default=None
         Used as the title of the axes when given.
     xlabel : str, default="epoch"
         Label of the x axis ("iteration" for lbfgs).
@@ -324,10 +371,14 @@ class GradientNormDisplay:
     >>> plt.close(display.figure_)
     """
 
-    def __init__(self, gradient_norms, estimator_name=None, *, xlabel="epoch"):
+    def __init__(
+        self, gradient_norms, estimator_name=_DEPRECATED, *, name=None, xlabel="epoch"
+    ):
         self.gradient_norms = gradient_norms
-        self.estimator_name = estimator_name
+        self.name = _name(name, estimator_name, type(self).__name__)
         self.xlabel = xlabel
+
+    estimator_name = property(_estimator_name_attribute)
 
     def plot(self, ax=None, *, name=None, **kwargs):
         """Draw one line per weight matrix on a log-scale y axis.
@@ -340,7 +391,7 @@ class GradientNormDisplay:
             Prefix of each line's label ("<name>: layer 1 → 2"), so that the
             lines of several estimators on one axes can be told apart, and the
             title of the axes. When None, the lines are not prefixed and the
-            title is ``estimator_name``. A title the axes already has is kept.
+            title is the display's ``name``. A title the axes already has is kept.
         **kwargs : dict
             Passed to ``ax.plot`` for every line. A ``label`` is a prefix as
             ``name`` is (and wins over it).
@@ -387,7 +438,7 @@ class GradientNormDisplay:
         ax.set_yscale("log", nonpositive="mask")
         ax.set_xlabel(self.xlabel)
         ax.set_ylabel("RMS gradient")
-        title = self.estimator_name if name is None else name
+        title = self.name if name is None else name
         if title is not None and not ax.get_title():
             # Several displays on one axes: the first one's title stays.
             ax.set_title(title)
@@ -430,7 +481,7 @@ class GradientNormDisplay:
         est, norms = _history(estimator, "gradient_norms_", caller)
         display = cls(
             norms,
-            estimator_name=type(est).__name__ if name is None else name,
+            name=type(est).__name__ if name is None else name,
             xlabel=_x_label(est),
         )
         return display.plot(ax=ax, name=name, **kwargs)

@@ -58,7 +58,7 @@ def test_loss_curve_from_estimator(data):
     assert isinstance(display, LossCurveDisplay)
     assert display.ax_ is display.line_.axes
     assert display.figure_ is display.ax_.figure
-    assert display.estimator_name == "BPClassifier"
+    assert display.name == "BPClassifier"
     n = len(clf.loss_curve_)
     np.testing.assert_array_equal(display.line_.get_ydata(), clf.loss_curve_)
     np.testing.assert_array_equal(display.line_.get_xdata(), np.arange(1, n + 1))
@@ -142,7 +142,7 @@ def test_loss_curve_regressor_and_pipeline():
         BPRegressor(hidden_layer_sizes=(4,), max_iter=10, random_state=0),
     ).fit(X, y)
     display = LossCurveDisplay.from_estimator(pipe)
-    assert display.estimator_name == "BPRegressor"
+    assert display.name == "BPRegressor"
     np.testing.assert_array_equal(display.line_.get_ydata(), pipe[-1].loss_curve_)
 
 
@@ -271,7 +271,7 @@ def test_name_tells_estimators_on_one_axes_apart(data):
     )
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["relu", "tanh"]
-    assert display.estimator_name == "tanh"
+    assert display.name == "tanh"
     # plot(name=...) overrides the stored name.
     display.plot(name="again")
     assert display.line_.get_label() == "again"
@@ -403,4 +403,32 @@ def test_zero_gradient_warning_points_at_the_callers_line(data):
     with pytest.warns(UserWarning, match="exactly zero") as record:
         display = GradientNormDisplay.from_estimator(clf, name="n")
     assert record[0].filename == __file__
-    assert display.estimator_name == "n"
+    assert display.name == "n"
+
+
+@pytest.mark.parametrize(
+    "cls, values",
+    [(LossCurveDisplay, np.ones(3)), (GradientNormDisplay, np.ones((3, 2)))],
+)
+def test_estimator_name_is_a_deprecated_alias_of_name(cls, values):
+    # scikit-learn's Displays take name=; estimator_name still works, warns
+    # (at the caller's line), and gives the same display.
+    assert cls(values, name="net").name == "net"
+    with pytest.warns(FutureWarning, match="estimator_name is deprecated") as rec:
+        by_keyword = cls(values, estimator_name="net")
+    assert rec[0].filename == __file__
+    with pytest.warns(FutureWarning, match="estimator_name is deprecated"):
+        by_position = cls(values, *([None] if cls is LossCurveDisplay else []), "net")
+    assert by_keyword.name == by_position.name == "net"
+    with pytest.warns(FutureWarning, match="use .name instead") as rec:
+        assert by_keyword.estimator_name == "net"
+    assert rec[0].filename == __file__
+    with pytest.raises(ValueError, match="both name='a' and estimator_name='b'"):
+        cls(values, name="a", estimator_name="b")
+    drawn = by_keyword.plot()
+    labels = (
+        [drawn.line_.get_label()]
+        if cls is LossCurveDisplay
+        else [drawn.ax_.get_title()]
+    )
+    assert labels == ["net"]
