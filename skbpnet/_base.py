@@ -275,6 +275,9 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
         # A fresh fit that diverges or is interrupted in its first epoch
         # computes loss_ for the weights it keeps; none may linger.
         self.__dict__.pop("loss_", None)
+        # The optimizer belongs to the discarded model: a later partial_fit
+        # must not continue its moments or schedule (an lbfgs fit makes none).
+        self.__dict__.pop("_optimizer", None)
         self.n_iter_ = 0
         self.t_ = 0
         self.loss_curve_ = []

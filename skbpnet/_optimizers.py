@@ -100,6 +100,10 @@ class Adam:
         v *= b2
         np.square(grad, out=tmp)  # 2.5 times faster than multiply(g, g)
         v += tmp
+        if eta == 0.0:
+            # A schedule decayed to exactly 0.0 ('exponential' after enough
+            # epochs): no step, and no division by zero below.
+            return
         np.sqrt(v, out=tmp)
         tmp += float(self.epsilon) / root
         tmp *= 1.0 / eta

@@ -81,6 +81,10 @@ class _StochasticTraining:
             # they stay the model unless an epoch of this fit scores higher,
             # and the count of epochs without improvement starts over.
             self._best_weights = net.get_weights()
+        if not incremental:
+            # Every fit, warm-started or not, gets n_iter_no_change epochs of
+            # its own: a warm start after a converged fit would otherwise stop
+            # after one epoch. partial_fit keeps the count ('adaptive' uses it).
             self._no_improvement_count = 0
         optimizer = getattr(self, "_optimizer", None)
         if (
@@ -92,10 +96,12 @@ class _StochasticTraining:
             optimizer = self._optimizer = _OptimizerState(
                 self._make_optimizer(net), self.learning_rate_init, self.learning_rate
             )
-            rate = self._scheduled_rate(optimizer.epoch) if incremental else None
+            rate = self._scheduled_rate(optimizer.epoch)
             if rate is not None:
-                # A new optimizer within a stream (the solver or Nesterov
-                # changed): 'invscaling' goes on from the samples seen so far.
+                # A warm start, or a new optimizer within a stream (the solver
+                # or Nesterov changed): 'invscaling' goes on from the samples
+                # seen so far (t_ is 0 in a fresh fit, so this is the initial
+                # rate there).
                 optimizer.optimizer.learning_rate = rate
         else:
             optimizer.follow(self)

@@ -229,3 +229,81 @@ def test_a_failed_fit_leaves_the_random_stream_where_it_was(monkeypatch):
         twin.fit(X, y)
     for W, W_twin in zip(clf.coefs_, twin.coefs_):
         assert_array_equal(W, W_twin)
+
+
+def test_adam_keeps_training_when_exponential_decay_reaches_zero():
+    # 0.01**epoch underflows to exactly 0.0 after about 160 epochs; Adam
+    # then takes no step instead of dividing by zero.
+    X, y = load_digits(n_class=2, return_X_y=True)
+    clf = _quiet_fit(
+        BPClassifier(
+            hidden_layer_sizes=(4,),
+            learning_rate="exponential",
+            decay_rate=0.01,
+            n_iter_no_change=np.inf,
+            max_iter=200,
+            random_state=0,
+        ),
+        X / 16,
+        y,
+    )
+    assert clf.n_iter_ == 200
+    assert clf._optimizer.optimizer.learning_rate == 0.0
+    before = [w.copy() for w in clf.coefs_]
+    clf.partial_fit(X / 16, y)
+    for old, new in zip(before, clf.coefs_):
+        assert_array_equal(old, new)
+
+
+def test_a_fresh_lbfgs_fit_forgets_the_previous_optimizer(digits):
+    # The first fit of ``reused`` is discarded by the lbfgs refit, so a
+    # partial_fit afterwards must behave as on a model that never had it.
+    X, y = digits[0][:300], digits[1][:300]
+    params = dict(hidden_layer_sizes=(8,), learning_rate="exponential", random_state=0)
+    reused = _quiet_fit(BPClassifier(max_iter=20, **params), X, y)
+    _quiet_fit(reused.set_params(solver="lbfgs"), X, y)
+    fresh = _quiet_fit(BPClassifier(solver="lbfgs", max_iter=20, **params), X, y)
+    for est in (reused, fresh):
+        est.set_params(solver="adam").partial_fit(X, y)
+    for a, b in zip(reused.coefs_, fresh.coefs_):
+        assert_array_equal(a, b)
+
+
+def test_a_warm_start_after_convergence_gets_its_own_patience(digits):
+    X, y = digits
+    clf = _quiet_fit(
+        BPClassifier(
+            hidden_layer_sizes=(8,), tol=1e-2, n_iter_no_change=3, random_state=0
+        ),
+        X,
+        y,
+    )
+    assert clf.n_iter_ < clf.max_iter  # stopped by the tol criterion
+    _quiet_fit(clf.set_params(warm_start=True), X, y)
+    # At least n_iter_no_change + 1 epochs without improvement, not one.
+    assert clf.n_iter_ >= 4
+
+
+def test_invscaling_warm_start_goes_on_with_the_scheduled_rate(digits):
+    # With momentum 0 the optimizer's only state is its rate, so a one-epoch
+    # warm start and one partial_fit take the same step if, and only if, the
+    # warm start uses learning_rate_init / (t_ + 1) ** power_t.
+    X, y = digits[0][:300], digits[1][:300]
+    clf = _quiet_fit(
+        BPClassifier(
+            hidden_layer_sizes=(8,),
+            solver="sgd",
+            learning_rate="invscaling",
+            learning_rate_init=0.1,
+            momentum=0.0,
+            shuffle=False,
+            max_iter=5,
+            random_state=0,
+        ),
+        X,
+        y,
+    )
+    streamed = copy.deepcopy(clf).partial_fit(X, y)
+    warm = _quiet_fit(clf.set_params(warm_start=True, max_iter=1), X, y)
+    for a, b in zip(warm.coefs_, streamed.coefs_):
+        assert_array_equal(a, b)
