@@ -137,7 +137,8 @@ ATTRIBUTES = """\
         Regularised training loss after the last epoch (or iteration).
 
     best_loss_ : float or None
-        Lowest training loss reached; None with early stopping.
+        Lowest training loss reached, over warm starts too (as
+        ``loss_curve_``); None with early stopping.
 
     loss_curve_ : list of float
         Training loss after every epoch (lbfgs: every iteration).

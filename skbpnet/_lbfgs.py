@@ -94,7 +94,7 @@ class _LbfgsTraining:
                     stacked["norms"] = np.vstack([stacked["norms"], new])
                     stacked["rows"] = len(norms)
                 history["loss_"] = losses[-1]
-                history["best_loss_"] = min(losses)
+                history["best_loss_"] = min([self.best_loss_] + losses)
                 history["gradient_norms_"] = stacked["norms"]
             return self._reconstruction(net, **history)
 
@@ -183,7 +183,9 @@ class _LbfgsTraining:
             else self._current_loss(net, X, Y, s, l2)
         )
         self.loss_curve_ = list(self.loss_curve_) + losses
-        self.best_loss_ = min([self.loss_] + losses)
+        # Over the whole warm-started history, as loss_curve_ and the
+        # stochastic solvers' best_loss_.
+        self.best_loss_ = min([self.best_loss_, self.loss_] + losses)
         if norms:
             self.gradient_norms_ = np.vstack([self.gradient_norms_, np.array(norms)])
         if not np.isfinite(self.loss_):
@@ -227,13 +229,21 @@ def _warn_if_untrained(data_loss, constant, estimator, result):
             " In float32 a single trial step whose loss overflows can end the "
             "run: fitting on float64 X avoids that."
         )
+    cause = ""
+    if "PROJECTED" in str(result.message).upper():
+        # The gradient test stopped it: either tol is large, or the
+        # gradient is flat (saturated units, on unscaled data).
+        cause = (
+            f"That test stops once no gradient entry exceeds tol="
+            f"{estimator.tol:g}: lower tol if it is that large. Otherwise, this"
+        )
     warnings.warn(
         f"lbfgs stopped after {estimator.n_iter_} iteration(s) with a training "
         f"data loss of {data_loss:.6g} (penalty excluded), above the "
         f"{constant:.6g} of a constant prediction: the network did not train, "
-        f"though SciPy's L-BFGS-B reported {result.message!r}. This happens "
-        "with unscaled data: scale the inputs (e.g. StandardScaler) and, for "
-        f"regression, the targets.{float32}",
+        f"though SciPy's L-BFGS-B reported {result.message!r}. "
+        f"{cause or 'This'} happens with unscaled data: scale the inputs (e.g. "
+        f"StandardScaler) and, for regression, the targets.{float32}",
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )

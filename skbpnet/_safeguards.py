@@ -136,16 +136,29 @@ def _warn_unscored(kept, solver):
 _EXPLODED = 100.0
 
 
-def _warn_if_blown_up(loss, reference, start_loss, solver):
-    """Warn when the final ``loss`` is far above both references.
+def _blown_up(loss, reference, start_loss):
+    """Whether ``loss`` is far above both references (see below)."""
+    return reference > 0 and loss > _EXPLODED * max(reference, start_loss)
+
+
+def _warn_if_blown_up(loss, reference, start_loss, solver, best_epoch=False):
+    """Warn when the kept weights' ``loss`` is far above both references.
 
     ``reference`` is the loss of a constant prediction (``constant_loss`` of
     the loss object), ``start_loss`` the first batch's loss before training.
+    ``best_epoch``: early stopping kept the best validation epoch's weights,
+    and ``loss`` is their training loss.
     """
-    if not (reference > 0 and loss > _EXPLODED * max(reference, start_loss)):
+    if not _blown_up(loss, reference, start_loss):
         return
+    which = (
+        "the training loss of the weights early stopping kept (the best "
+        f"validation epoch's) is {loss:.3g}"
+        if best_epoch
+        else f"the training loss ended at {loss:.3g}"
+    )
     warnings.warn(
-        f"Training blew up: the training loss ended at {loss:.3g}, more than "
+        f"Training blew up: {which}, more than "
         f"{_EXPLODED:.0f} times both the loss of a constant prediction "
         f"({reference:.3g}) and the loss before training ({start_loss:.3g}). "
         "The weights stayed finite, so training was not stopped. " + _advice(solver),

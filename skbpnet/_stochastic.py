@@ -23,6 +23,7 @@ from ._batches import (
 )
 from ._optimizers import SGD, Adam
 from ._safeguards import (
+    _blown_up,
     _Checkpoints,
     _deferred_interrupt,
     _quiet_overflow,
@@ -76,6 +77,9 @@ class _StochasticTraining:
             raise ValueError("partial_fit does not support early_stopping=True.")
         early_stopping = self.early_stopping and not incremental
         self._best_weights = None
+        # The training loss of the epoch whose weights _best_weights holds
+        # (None for a warm start's previous best, trained in another call).
+        self._best_epoch_loss = None
         if early_stopping and np.isfinite(self.best_validation_score_):
             # A warm start begins at the last fit's best validation weights:
             # they stay the model unless an epoch of this fit scores higher,
@@ -258,6 +262,10 @@ class _StochasticTraining:
                 # loss_ described the last finite epoch's weights.
                 del self.loss_
         self._best_weights = None
+        # With early stopping the model is the best validation epoch's: judge
+        # that epoch's training loss (validation rows can score well while
+        # the training loss blew up), not the last one's.
+        best_epoch_loss = self.__dict__.pop("_best_epoch_loss", None)
         if unscored:
             optimizer.optimizer.reset()
             _warn_unscored(kept, self.solver)
@@ -268,13 +276,22 @@ class _StochasticTraining:
             _warn_diverged(self.n_iter_ + 1, self.solver, kept)
         elif interrupted:
             _warn_interrupted(kept, self.n_iter_)
-        elif not restore_best and start_loss is not None:
-            # (With early stopping the model is the best validation epoch's,
-            # whatever the last epochs did.)
+        elif start_loss is not None and not (restore_best and best_epoch_loss is None):
             Y_all, sw_all = _select_targets(Y, sample_weight, rows)
             s_all, _ = _normalised_weights(sw_all, n, X.dtype)
             reference = net.loss.constant_loss(Y_all, s_all) * net.report_scale
-            _warn_if_blown_up(self.loss_, reference, start_loss, self.solver)
+            kept_loss = best_epoch_loss if restore_best else self.loss_
+            if restore_best and _blown_up(kept_loss, reference, start_loss):
+                # An epoch's loss averages its batches as the weights moved,
+                # which says little of the weights it ended with: measure
+                # those on the training rows (rare: only on this suspicion;
+                # it gathers them into one array).
+                X_t, Y_t, sw_t = _select_rows(X, Y, sample_weight, order)
+                s_t, _ = _normalised_weights(sw_t, n_train, X.dtype)
+                kept_loss = self._current_loss(net, X_t, Y_t, s_t, l2)
+            _warn_if_blown_up(
+                kept_loss, reference, start_loss, self.solver, restore_best
+            )
         if not hasattr(self, "loss_"):
             # Kept the weights the call started from (diverged or interrupted
             # in the first epoch, or the fallback above): report their loss.
@@ -381,6 +398,7 @@ class _StochasticTraining:
             if score > self.best_validation_score_:
                 self.best_validation_score_ = score
                 self._best_weights = net.get_weights()
+                self._best_epoch_loss = self.loss_curve_[-1]
         else:
             loss = self.loss_curve_[-1]
             if loss > self.best_loss_ - self.tol:

@@ -624,7 +624,7 @@ def test_early_stopping_model_is_not_called_blown_up():
     X = StandardScaler().fit_transform(X)
     clf = BPClassifier(
         solver="sgd",
-        learning_rate_init=3.0,
+        learning_rate_init=2.0,
         activation="maxout",
         early_stopping=True,
         max_iter=60,
@@ -865,3 +865,53 @@ def test_a_zero_weight_row_that_overflows_is_simply_absent(solver):
     assert np.isfinite(weighted.loss_)
     assert weighted.n_iter_ == dropped.n_iter_ > 0
     assert_allclose(weighted.coefs_[0], dropped.coefs_[0], rtol=1e-10)
+
+
+def test_early_stopping_that_keeps_a_blown_up_epoch_warns():
+    # The validation rows happen to score the last epoch best although its
+    # training loss blew up (exp(-huge) is 0 on them): the kept model must be
+    # called blown up, as it would be without early stopping.
+    rng = np.random.RandomState(13)
+    X, y = rng.randn(20, 2), rng.poisson(2, size=20).astype(float)
+    reg = BPRegressor(
+        hidden_layer_sizes=(),
+        loss="poisson",
+        solver="sgd",
+        learning_rate_init=1.0,
+        max_iter=3,
+        early_stopping=True,
+        validation_fraction=0.2,
+        random_state=13,
+    )
+    with pytest.warns(ConvergenceWarning) as record:
+        reg.fit(X, y)
+    blown = [str(w.message) for w in record if "blew up" in str(w.message)]
+    assert len(blown) == 1 and "weights early stopping kept" in blown[0]
+    assert reg.loss_curve_[int(np.argmax(reg.validation_scores_))] > 1e6
+    # The kept weights cannot even predict their own training rows.
+    with pytest.raises(ValueError, match="overflow"):
+        reg.predict(X)
+
+
+def test_lbfgs_stopped_by_a_large_tol_says_so():
+    X = StandardScaler().fit_transform(np.random.RandomState(0).randn(30, 3))
+    y = np.arange(30) % 3
+    clf = BPClassifier(
+        hidden_layer_sizes=(4,), init="normal", solver="lbfgs", tol=1.0, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning, match="exceeds tol=1: lower tol"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == 0
+
+
+def test_lbfgs_best_loss_spans_warm_starts_as_loss_curve_does():
+    X = np.random.RandomState(0).randn(30, 3)
+    y = np.arange(30) % 3
+    clf = BPClassifier(
+        (3,), solver="lbfgs", max_iter=20, alpha=0.0, warm_start=True, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+        clf.set_params(alpha=5.0).fit(X, y)
+    assert clf.best_loss_ == min(clf.loss_curve_) < min(clf.loss_curve_[20:])
