@@ -275,9 +275,6 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
         # A fresh fit that diverges or is interrupted in its first epoch
         # computes loss_ for the weights it keeps; none may linger.
         self.__dict__.pop("loss_", None)
-        # The optimizer belongs to the discarded model: a later partial_fit
-        # must not continue its moments or schedule (an lbfgs fit makes none).
-        self.__dict__.pop("_optimizer", None)
         self.n_iter_ = 0
         self.t_ = 0
         self.loss_curve_ = []
@@ -352,6 +349,10 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
                 user_weight = _check_sample_weight(user_weight, X, dtype=X.dtype)
             tasks = _Tasks(self, X, y, user_weight, 1 if incremental else self.max_iter)
             if self.solver == "lbfgs":
+                # The stochastic optimizer's moments and schedule describe
+                # weights L-BFGS is about to move (or, fresh, discard): a
+                # later partial_fit starts a new one.
+                self.__dict__.pop("_optimizer", None)
                 X, Y, sample_weight = _drop_weightless(X, Y, sample_weight)
                 self._fit_lbfgs(net, X, Y, sample_weight, tasks)
             else:

@@ -53,7 +53,7 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     For every weight matrix and bias vector the relative error
     ``||g_bp - g_fd|| / max(||g_bp||, ||g_fd||, floor)`` is computed; the
     largest one is returned.  A correct backward pass gives values well below
-    1e-6 (about 1e-9 to 1e-8 for smooth activations).
+    1e-6 (about 1e-9 to 1e-7 for smooth activations).
 
     The ``floor`` is ``1e7`` times the rounding noise of the central
     differences, ``1.5 * sqrt(size) * machine epsilon * max(|J|, 1) / eps`` for a

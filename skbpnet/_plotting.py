@@ -102,14 +102,33 @@ def _name(name, estimator_name, cls_name):
     return estimator_name
 
 
-def _estimator_name_attribute(self):
-    warnings.warn(
-        f"{type(self).__name__}.estimator_name is deprecated and will be removed "
-        "in skbpnet 0.3; use .name instead.",
-        FutureWarning,
-        stacklevel=2,
-    )
-    return self.name
+class _NamedDisplay:
+    """The ``estimator_name`` attribute, deprecated in favour of ``name``."""
+
+    def _warn_estimator_name(self):
+        warnings.warn(
+            f"{type(self).__name__}.estimator_name is deprecated and will be "
+            "removed in skbpnet 0.3; use .name instead.",
+            FutureWarning,
+            stacklevel=3,
+        )
+
+    @property
+    def estimator_name(self):
+        self._warn_estimator_name()
+        return self.name
+
+    @estimator_name.setter
+    def estimator_name(self, value):
+        self._warn_estimator_name()
+        self.name = value
+
+    def __setstate__(self, state):
+        # A display pickled before the rename stored estimator_name.
+        state = dict(state)
+        if "estimator_name" in state:
+            state.setdefault("name", state.pop("estimator_name"))
+        self.__dict__.update(state)
 
 
 def _twin(ax):
@@ -127,7 +146,7 @@ def _twin(ax):
     return None
 
 
-class LossCurveDisplay:
+class LossCurveDisplay(_NamedDisplay):
     """Training loss per epoch, with the validation score on a second y axis.
 
     Build it with :meth:`from_estimator` from a fitted :class:`BPClassifier` or
@@ -204,8 +223,6 @@ class LossCurveDisplay:
         self.validation_scores = validation_scores
         self.name = _name(name, estimator_name, type(self).__name__)
         self.xlabel = xlabel
-
-    estimator_name = property(_estimator_name_attribute)
 
     def plot(self, ax=None, *, name=None, **kwargs):
         """Draw the loss curve (and the validation scores, if any).
@@ -317,7 +334,7 @@ class LossCurveDisplay:
         return display.plot(ax=ax, **kwargs)
 
 
-class GradientNormDisplay:
+class GradientNormDisplay(_NamedDisplay):
     """Size of each weight matrix's gradient per epoch, on a log scale.
 
     One line per weight matrix: line ``i`` (counting from 1) is column
@@ -377,8 +394,6 @@ class GradientNormDisplay:
         self.gradient_norms = gradient_norms
         self.name = _name(name, estimator_name, type(self).__name__)
         self.xlabel = xlabel
-
-    estimator_name = property(_estimator_name_attribute)
 
     def plot(self, ax=None, *, name=None, **kwargs):
         """Draw one line per weight matrix on a log-scale y axis.

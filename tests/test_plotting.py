@@ -1,5 +1,6 @@
 """Tests of the training-diagnostics Displays (skbpnet._plotting)."""
 
+import pickle
 import subprocess
 import sys
 
@@ -423,8 +424,18 @@ def test_estimator_name_is_a_deprecated_alias_of_name(cls, values):
     with pytest.warns(FutureWarning, match="use .name instead") as rec:
         assert by_keyword.estimator_name == "net"
     assert rec[0].filename == __file__
+    with pytest.warns(FutureWarning, match="use .name instead") as rec:
+        by_position.estimator_name = "renamed"
+    assert rec[0].filename == __file__
+    assert by_position.name == "renamed"
     with pytest.raises(ValueError, match="both name='a' and estimator_name='b'"):
         cls(values, name="a", estimator_name="b")
+    # A display pickled before the rename stored estimator_name.
+    legacy = cls(values, name="old")
+    legacy.__dict__["estimator_name"] = legacy.__dict__.pop("name")
+    revived = pickle.loads(pickle.dumps(legacy))
+    assert revived.name == "old" and "estimator_name" not in vars(revived)
+    assert revived.plot().ax_ is not None
     drawn = by_keyword.plot()
     labels = (
         [drawn.line_.get_label()]

@@ -269,6 +269,30 @@ def test_a_fresh_lbfgs_fit_forgets_the_previous_optimizer(digits):
         assert_array_equal(a, b)
 
 
+def test_a_warm_lbfgs_fit_also_forgets_the_stochastic_optimizer(digits):
+    # L-BFGS moves the weights, so Adam's moments and the decayed rate no
+    # longer describe them: the next partial_fit starts a new optimizer.
+    X, y = digits[0][:300], digits[1][:300]
+    clf = _quiet_fit(
+        BPClassifier(
+            hidden_layer_sizes=(8,),
+            learning_rate="exponential",
+            max_iter=20,
+            random_state=0,
+        ),
+        X,
+        y,
+    )
+    _quiet_fit(clf.set_params(solver="lbfgs", warm_start=True), X, y)
+    assert not hasattr(clf, "_optimizer")
+    expected = copy.deepcopy(clf)
+    for est in (clf, expected):
+        est.set_params(solver="adam").partial_fit(X, y)
+    assert clf._optimizer.epoch == 1
+    for a, b in zip(clf.coefs_, expected.coefs_):
+        assert_array_equal(a, b)
+
+
 def test_a_warm_start_after_convergence_gets_its_own_patience(digits):
     X, y = digits
     clf = _quiet_fit(
