@@ -70,14 +70,24 @@ class _Batches:
     Called with a slice (rows in order) it returns views; called with an
     index array it gathers rows of ``X``, ``Y`` and the weights with
     ``np.take(..., out=)``.  Sparse ``X``, and dense ``X`` that is not
-    C-contiguous, are indexed normally.  Returns
-    ``(X_b, Y_b, s, weight)`` with ``s`` the normalised batch weights (a scalar
-    when unweighted) and ``weight`` the batch's total weight.
+    C-contiguous, are indexed normally.  Returns ``(X_b, Y_b, s, weight)``:
+    ``s`` the batch's weights (a scalar when unweighted) and ``weight`` what
+    the batch's loss is multiplied by to give its weighted sum (0 for a
+    batch of zero weight).
+
+    The weights are divided by the batch's size times ``mean_weight`` (the
+    training rows' mean weight), not by the batch's own total. The batch's
+    gradient is then an unbiased estimate of the gradient of the weighted
+    mean loss over the training set, and an epoch's steps add up to it.
+    Normalising within each batch (as scikit-learn's MLP does) would be a
+    ratio estimate, biased towards the unweighted mean; with one row per
+    batch, it would ignore the weights altogether.
     """
 
-    def __init__(self, X, Y, sample_weight, batch_size):
+    def __init__(self, X, Y, sample_weight, batch_size, mean_weight=1.0):
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.batch_size = batch_size
+        self.mean_weight = float(mean_weight)
         # np.take reads from a C-contiguous source only: given any other
         # layout (a Fortran-ordered memmap, say) it first copies all of X.
         # Fancy indexing gathers the batch from any layout.
@@ -106,10 +116,13 @@ class _Batches:
             sw_b = None
             if self.sample_weight is not None:
                 sw_b = self.sample_weight.take(idx, out=self._sw[:n], mode="clip")
+        n = Y_b.shape[0]
         if sw_b is None:
-            return X_b, Y_b, 1.0 / Y_b.shape[0], Y_b.shape[0]
-        weight = float(sw_b.sum())
-        return X_b, Y_b, (sw_b / weight if weight else sw_b), weight
+            return X_b, Y_b, 1.0 / n, n
+        if not sw_b.any():
+            return X_b, Y_b, sw_b, 0.0
+        unit = n * self.mean_weight
+        return X_b, Y_b, sw_b * (1.0 / unit), unit
 
 
 def _check_weight_total(sample_weight, name):

@@ -135,7 +135,7 @@ class _StochasticTraining:
         l2 = float(self.alpha) / total
         batch_size = _batch_size(self.batch_size, n_train)
         dropout_rng = rng if any(self._config["dropout"]) else None
-        batches = _Batches(X, Y, sample_weight, batch_size)
+        batches = _Batches(X, Y, sample_weight, batch_size, total / n_train)
         norm_rows = [self.gradient_norms_]
         start_time = time.time()
         max_epochs = 1 if incremental else self.max_iter

@@ -139,3 +139,51 @@ def test_partial_fit_stream_with_alpha_times_block_over_n_is_one_epoch_of_fit(
         assert_allclose(got, want, rtol=1e-12, atol=1e-15)
     unscaled = stream(alpha)
     assert not np.allclose(unscaled.coefs_[0], full.coefs_[0], rtol=1e-3)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 30])
+def test_an_epoch_of_weighted_batch_gradients_adds_up_to_the_full_gradient(
+    batch_size,
+):
+    # Each row's weight is divided by its batch's size times the mean weight,
+    # so, at fixed weights, the batches' gradients average to the gradient of
+    # the weighted mean loss over all rows (an unbiased estimate per batch).
+    # Normalising within each batch would not: with one row per batch it
+    # ignores the weights.
+    from sklearn.utils import gen_batches
+
+    from skbpnet._batches import _Batches
+    from skbpnet._network import Network
+
+    rng = np.random.RandomState(0)
+    n = 60
+    X = rng.normal(size=(n, 4))
+    Y = np.eye(3)[rng.randint(0, 3, size=n)]
+    w = rng.uniform(0.1, 5.0, size=n)
+    net = Network(4, (5,), ["tanh"], 3, "softmax_cross_entropy")
+    net.initialize("lecun_normal", rng)
+    full_loss = net.loss_grad(X, Y, w / w.sum(), 0.0)
+    full = net.grad.copy()
+    batches = _Batches(X, Y, w, batch_size, w.mean())
+    order = rng.permutation(n)
+    summed, losses = np.zeros_like(full), 0.0
+    for batch in gen_batches(n, batch_size):
+        X_b, Y_b, s, weight = batches(order[batch])
+        losses += net.loss_grad(X_b, Y_b, s, 0.0) * weight
+        summed += net.grad * (Y_b.shape[0] / n)
+    assert_allclose(summed, full, rtol=1e-12, atol=1e-15)
+    assert losses / w.sum() == pytest.approx(full_loss, rel=1e-12)
+
+
+def test_class_weight_counts_with_one_row_per_batch():
+    X, y = make_classification(
+        200, 4, n_informative=2, weights=[0.7], flip_y=0.2, random_state=0
+    )
+    params = dict(
+        hidden_layer_sizes=(), solver="sgd", batch_size=1, max_iter=5, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning):
+        plain = BPClassifier(**params).fit(X, y)
+    with pytest.warns(ConvergenceWarning):
+        weighted = BPClassifier(class_weight={0: 1, 1: 20}, **params).fit(X, y)
+    assert (weighted.predict(X) == 1).mean() > (plain.predict(X) == 1).mean() + 0.2
