@@ -417,8 +417,9 @@ def _build_parser():
         default=5,
         metavar="N",
         help=(
-            "number of stratified cross-validation folds (default: 5); with "
-            "--data, fewer if the smallest class has fewer than N rows"
+            "number of stratified cross-validation folds (default: 5); at "
+            "most 95 on the built-in data sets, and with --data, fewer if the "
+            "smallest class has fewer than N rows"
         ),
     )
     return parser
@@ -435,6 +436,16 @@ def _load_inputs(args):
     """Return ({name: (X, y)}, names of the sets to plot, folds) for the run."""
     if args.data is None:
         datasets = {name: load_dataset(name) for name in DATASETS}
+        smallest, name = min(
+            (int(np.unique(y, return_counts=True)[1].min()), name)
+            for name, (_, y) in datasets.items()
+        )
+        if args.cv > smallest:
+            raise CLIError(
+                f"--cv {args.cv}: stratified cross-validation needs at least as "
+                f"many rows per class as folds, and the built-in data set {name!r} "
+                f"has a class of {smallest} rows; use --cv {smallest} or fewer"
+            )
         return datasets, DATASETS_2D, args.cv
     X, y, _ = load_csv(args.data, args.target)
     if args.plot is not None and X.shape[1] != 2:

@@ -237,7 +237,18 @@ def _parse_target(cells, target):
             "needs class labels"
         )
     if np.all(y == np.round(y)):
-        return y.astype(np.int64)
+        if np.abs(y).max() < 2**53:  # every such integer is exact in float64
+            return y.astype(np.int64)
+        # Larger labels (IDs, say) collide as floats: 2**53 + 1 reads as
+        # 2**53. Integers that int64 holds are read exactly from the text;
+        # otherwise every label is kept as text.
+        try:
+            ints = [int(c) for c in cells]
+        except ValueError:
+            ints = None
+        if ints is not None and all(-(2**63) <= v < 2**63 for v in ints):
+            return np.array(ints, dtype=np.int64)
+        return np.array([c.strip() for c in cells])
     # Few distinct non-integral numbers (grades such as 3.5) are classes, but
     # scikit-learn reads a float array with fractions as a continuous target.
     # Their shortest decimal text keeps them as labels, with 1.5 and 1.50 one.

@@ -79,7 +79,7 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
         Non-negative weights of the rows in the objective, as for ``fit``;
         None weighs every row 1.
     eps : float, default=1e-6
-        Finite-difference step.
+        Finite-difference step; a positive, finite number.
 
     Returns
     -------
@@ -99,6 +99,11 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     """
     from sklearn.base import clone
 
+    from ._params import check_real
+
+    # A negative step would also turn the kink margins negative (and their
+    # protection off); zero divides by zero.
+    eps = check_real("eps", eps, 0, closed="neither")
     est = clone(estimator).set_params(dropout=0.0)
     fitted = hasattr(estimator, "coefs_")
     if fitted:

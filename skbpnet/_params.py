@@ -81,16 +81,22 @@ def check_real(name, value, low=None, high=None, closed="both"):
             f"{name} must be a real number in {interval}; got {value!r} of type "
             f"{type(value).__name__}."
         )
-    ok = np.isfinite(value)
+    try:
+        # Python ints beyond 2**64 and Fractions are Real, but NumPy cannot
+        # convert them: compare as a float, and refuse what has none.
+        number = float(value)
+    except (OverflowError, TypeError, ValueError):
+        number = math.nan
+    ok = math.isfinite(number)
     if low is not None:
-        ok &= value >= low if left == "[" else value > low
+        ok = ok and (number >= low if left == "[" else number > low)
     if high is not None:
-        ok &= value <= high if right == "]" else value < high
+        ok = ok and (number <= high if right == "]" else number < high)
     if not ok:
         raise InvalidParameterError(
             f"{name} must be a real number in {interval}; got {value!r}."
         )
-    return float(value)
+    return number
 
 
 def check_option(name, value, options):

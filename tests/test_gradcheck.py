@@ -558,3 +558,12 @@ def test_loss_value_is_loss_grads_value_bit_for_bit():
     s = rng.uniform(size=20)
     s /= s.sum()
     assert net.loss_value(X, Y, s) == net.loss_grad(X, Y, s, 0.1)
+
+
+@pytest.mark.parametrize("eps", [0.0, -1e-6, float("nan"), float("inf")])
+def test_gradient_check_refuses_a_step_that_is_not_positive(eps):
+    # A negative step would turn the kink margins negative too.
+    X = np.random.RandomState(0).normal(size=(10, 3))
+    y = np.arange(10) % 2
+    with pytest.raises(ValueError, match="eps must be a real number in \\(0, inf\\)"):
+        gradient_check(BPClassifier(hidden_layer_sizes=(3,)), X, y, eps=eps)

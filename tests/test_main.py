@@ -185,6 +185,23 @@ def test_csv_target_in_middle_and_numeric_labels(tmp_path):
     assert y.dtype.kind == "i" and set(y.tolist()) == {0, 1}
 
 
+@pytest.mark.parametrize(
+    "labels, expected",
+    [
+        # Distinct as integers, equal as float64: read exactly from the text.
+        (("9007199254740993", "9007199254740992"), {2**53 + 1, 2**53}),
+        # Beyond int64: kept as text, not wrapped around by a cast.
+        (("1e300", "-1e300"), {"1e300", "-1e300"}),
+        (("100000000000000000000", "0"), {"100000000000000000000", "0"}),
+    ],
+)
+def test_csv_with_huge_integer_labels_keeps_them_apart(tmp_path, labels, expected):
+    rows = _blob_rows(labels=labels, n_features=2)
+    path = _write_csv(tmp_path / "ids.csv", ["x", "z", "id"], rows)
+    _, y, _ = load_csv(path, "id")
+    assert set(y.tolist()) == expected
+
+
 def test_csv_with_non_integral_numeric_labels(tmp_path, capsys):
     """Grades such as 0.5 / 1.5 are classes, not a continuous target."""
     rows = _blob_rows(labels=("0.5", "1.5"), n_features=2)
@@ -343,6 +360,7 @@ def test_csv_errors_exit_2_with_message(case, tmp_path, capsys):
         (["--data", "x.csv"], "--data and --target must be given together"),
         (["--target", "t"], "--data and --target must be given together"),
         (["--cv", "1"], "--cv must be at least 2"),
+        (["--cv", "150"], "'xor' has a class of 95 rows; use --cv 95 or fewer"),
         (["--cv", "five"], "invalid int value"),
         (["--bogus"], "unrecognized arguments"),
     ],

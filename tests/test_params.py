@@ -283,3 +283,15 @@ def test_numpy_float_validation_fraction_is_counted_as_it_is_split():
     reg = BPRegressor(early_stopping=True, validation_fraction=np.float32(0.8))
     with pytest.raises(ValueError, match="needs at least 2 for validation and 1"):
         reg.fit(X5, y5)
+
+
+def test_real_parameters_beyond_numpy_are_checked_as_floats():
+    from fractions import Fraction
+
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10) % 2
+    # Real numbers NumPy cannot convert: compared as Python floats.
+    for alpha in (10**20, Fraction(1, 10)):
+        clf = BPClassifier(hidden_layer_sizes=(), solver="lbfgs", alpha=alpha)
+        assert clf.fit(X, y).alpha == alpha
+    with pytest.raises(InvalidParameterError, match="alpha must be a real number"):
+        BPClassifier(alpha=10**400).fit(X, y)
