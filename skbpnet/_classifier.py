@@ -421,8 +421,9 @@ class BPClassifier(ClassifierMixin, BaseBP):
         Computed from the logits (``log_softmax``, ``log_expit``), so it is
         accurate where a probability is tiny. Where :meth:`predict_proba`
         underflows to exactly 0 it is ``-inf``, as ``np.log(predict_proba(X))``
-        is in scikit-learn, so the two methods always agree on which
-        outcomes are impossible.
+        is in scikit-learn, and where it rounds to exactly 1 it is 0, so the
+        two methods always agree on which outcomes are impossible or certain
+        (in float32 a probability rounds to 1 already within 6e-8 of it).
 
         Parameters
         ----------
@@ -439,15 +440,16 @@ class BPClassifier(ClassifierMixin, BaseBP):
         Z = self._forward(X)
         if self.out_activation_ == "softmax":
             log_proba = log_softmax(Z, axis=1)
-            # predict_proba's own arithmetic, so the zeros are the same.
-            zero = LOSSES["softmax_cross_entropy"].inverse_link(Z) == 0
+            # predict_proba's own arithmetic, so the zeros and ones are the same.
+            proba = LOSSES["softmax_cross_entropy"].inverse_link(Z)
         else:
             if self._label_binarizer.y_type_ == "binary":
                 Z = np.hstack([-Z, Z])
             log_proba = log_expit(Z)
-            zero = expit(Z) == 0
-        # Where the probability itself underflows, -inf as its log.
-        log_proba[zero] = -np.inf
+            proba = expit(Z)
+        # Where the probability itself rounds to 0 or 1, the log of that.
+        log_proba[proba == 0] = -np.inf
+        log_proba[proba == 1] = 0
         return log_proba
 
 

@@ -88,6 +88,22 @@ def test_log_proba_is_minus_inf_exactly_where_proba_underflows(y_kind):
         assert_allclose(proba[tiny].sum(), np.exp(log_proba[tiny]).sum(), rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_log_proba_is_zero_exactly_where_proba_rounds_to_one(dtype):
+    # In float32 a probability rounds to 1 within 6e-8 of it; its log must
+    # then be 0, as np.log(predict_proba) is (scikit-learn's check compares).
+    X = np.linspace(-3, 3, 40, dtype=dtype)[:, None]
+    y = (X[:, 0] > 0).astype(int)
+    clf = BPClassifier(hidden_layer_sizes=(), solver="lbfgs", max_iter=500).fit(X, y)
+    X_new = np.linspace(-40, 40, 201, dtype=dtype)[:, None]
+    proba = clf.predict_proba(X_new)
+    log_proba = clf.predict_log_proba(X_new)
+    assert (proba == 1).sum() > 50, "the test needs probabilities that round to 1"
+    assert_array_equal(log_proba == 0, proba == 1)
+    with np.errstate(divide="ignore"):  # -inf where a probability is 0
+        assert_allclose(log_proba, np.log(proba), rtol=1e-6, atol=1e-9)
+
+
 def test_check_classifiers_train_with_lbfgs():
     # scikit-learn's check compares predict_log_proba with np.log(predict_proba),
     # infinities included; lbfgs fits its blobs so well that some underflow.
