@@ -70,15 +70,19 @@ class _Batches:
     Called with a slice (rows in order) it returns views; called with an
     index array it gathers rows of ``X``, ``Y`` and the weights with
     ``np.take(..., out=)``.  Sparse ``X``, and dense ``X`` that is not
-    C-contiguous, are indexed normally.  Returns ``(X_b, Y_b, s, weight)``:
-    ``s`` the batch's weights (a scalar when unweighted) and ``weight`` what
-    the batch's loss is multiplied by to give its weighted sum (0 for a
-    batch of zero weight).
+    C-contiguous, are indexed normally.  Returns
+    ``(X_b, Y_b, s, weight, own)``: ``s`` the batch's weights (a scalar when
+    unweighted), ``weight`` what the batch's loss is multiplied by to give
+    its weighted sum (0 for a batch of zero weight), and ``own`` the batch's
+    total weight (its loss times ``weight / own`` is its weighted mean).
 
     The weights are divided by the batch's size times ``mean_weight`` (the
     training rows' mean weight), not by the batch's own total. The batch's
     gradient is then an unbiased estimate of the gradient of the weighted
-    mean loss over the training set, and an epoch's steps add up to it.
+    mean loss over the training set; at fixed parameters, an epoch's batch
+    gradients averaged in proportion to the batches' sizes equal it. The
+    price is variance: a row weighing k times the mean moves its batch's
+    step k times as much.
     Normalising within each batch (as scikit-learn's MLP does) would be a
     ratio estimate, biased towards the unweighted mean; with one row per
     batch, it would ignore the weights altogether.
@@ -118,11 +122,14 @@ class _Batches:
                 sw_b = self.sample_weight.take(idx, out=self._sw[:n], mode="clip")
         n = Y_b.shape[0]
         if sw_b is None:
-            return X_b, Y_b, 1.0 / n, n
-        if not sw_b.any():
-            return X_b, Y_b, sw_b, 0.0
+            return X_b, Y_b, 1.0 / n, n, n
+        own = float(sw_b.sum())
+        if own == 0:
+            return X_b, Y_b, sw_b, 0.0, own
         unit = n * self.mean_weight
-        return X_b, Y_b, sw_b * (1.0 / unit), unit
+        # Divided, not multiplied by 1 / unit: that overflows for subnormal
+        # weights.
+        return X_b, Y_b, sw_b / unit, unit, own
 
 
 def _check_weight_total(sample_weight, name):

@@ -268,8 +268,15 @@ class BPClassifier(ClassifierMixin, BaseBP):
             )
         if isinstance(cw, dict):
             for label, weight in cw.items():
-                if isinstance(weight, (bool, np.bool_)) or not isinstance(
-                    weight, numbers.Real
+                try:
+                    float(weight)  # a Python int beyond float's range is Real
+                    representable = True
+                except (OverflowError, TypeError, ValueError):
+                    representable = False
+                if (
+                    isinstance(weight, (bool, np.bool_))
+                    or not isinstance(weight, numbers.Real)
+                    or not representable
                 ):
                     raise InvalidParameterError(
                         f"class_weight values must be real numbers; got {weight!r} "
@@ -346,6 +353,12 @@ class BPClassifier(ClassifierMixin, BaseBP):
         N / B times more strongly than ``fit`` on all N rows. To regularise a
         stream of N rows in blocks of B as ``fit`` does, pass ``alpha * B /
         N`` (B and N the total sample weights of a block and of the stream).
+
+        Sample weights count relative to the call's own mean weight, as the
+        call's weighted mean loss is what it trains on: a call whose rows all
+        weigh the same (a single row, or rows of one class under
+        ``class_weight``) trains as if unweighted. Give weights effect by
+        mixing rows of different weights (classes) within each call.
 
         Parameters
         ----------

@@ -8,6 +8,7 @@ class too small to cross-validate) becomes a :class:`CLIError` that names it.
 """
 
 import csv
+import decimal
 import math
 import sys
 from collections import Counter
@@ -240,15 +241,17 @@ def _parse_target(cells, target):
         if np.abs(y).max() < 2**53:  # every such integer is exact in float64
             return y.astype(np.int64)
         # Larger labels (IDs, say) collide as floats: 2**53 + 1 reads as
-        # 2**53. Integers that int64 holds are read exactly from the text;
-        # otherwise every label is kept as text.
+        # 2**53. Read them exactly from the text (1e16, 10000000000000000
+        # are one number); beyond int64, keep one text per exact number.
         try:
-            ints = [int(c) for c in cells]
-        except ValueError:
-            ints = None
-        if ints is not None and all(-(2**63) <= v < 2**63 for v in ints):
-            return np.array(ints, dtype=np.int64)
-        return np.array([c.strip() for c in cells])
+            exact = [decimal.Decimal(c.strip()) for c in cells]
+        except decimal.InvalidOperation:  # pragma: no cover - float read them
+            return np.array([c.strip() for c in cells])
+        if all(d == d.to_integral_value() for d in exact):
+            ints = [int(d) for d in exact]
+            if all(-(2**63) <= v < 2**63 for v in ints):
+                return np.array(ints, dtype=np.int64)
+        return np.array([str(d.normalize()) for d in exact])
     # Few distinct non-integral numbers (grades such as 3.5) are classes, but
     # scikit-learn reads a float array with fractions as a continuous target.
     # Their shortest decimal text keeps them as labels, with 1.5 and 1.50 one.

@@ -10,7 +10,10 @@ the output delta is simply
 
     \\delta^{(L)} = s \\odot (g^{-1}(Z) - Y),
 
-where ``s`` holds the per-sample weights normalised to sum to one.  Every
+where ``s`` holds the per-sample weights: normalised to sum to one (over
+the training set with L-BFGS, over the batch in an unweighted mini-batch),
+or a weighted mini-batch's weights divided by its size times the training
+set's mean weight (see :class:`skbpnet._batches._Batches`).  Every
 loss is a weighted mean over samples of a per-sample loss summed over the
 outputs, which is what scikit-learn's MLP minimises for all of its losses.
 
@@ -156,7 +159,8 @@ class _Loss:
         Y : ndarray of shape (n_samples, n_outputs)
             Targets (one-hot / indicator for the classifiers).
         s : float or ndarray of shape (n_samples,)
-            Sample weights normalised to sum to one over the batch.
+            Per-sample weights (see the module docstring); those of a
+            weighted mini-batch need not sum to one.
         delta : ndarray of shape (n_samples, n_outputs)
             Output buffer for :math:`\\partial L / \\partial Z`.
         compute_loss : bool, default=True

@@ -388,7 +388,9 @@ class Network:
         X : ndarray or sparse matrix of shape (n, n_features)
         Y : ndarray of shape (n, n_outputs)
         s : float or ndarray of shape (n,)
-            Normalised sample weights of the batch (they sum to one).
+            Sample weights of the batch: normalised to sum to one, or those
+            of a weighted mini-batch as :class:`_Batches
+            <skbpnet._batches._Batches>` scales them.
         l2 : float
             ``alpha / total sample weight of the training set``.
         rng : RandomState or None

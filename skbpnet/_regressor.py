@@ -189,6 +189,10 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
         stream of N rows in blocks of B as ``fit`` does, pass ``alpha * B /
         N`` (B and N the total sample weights of a block and of the stream).
 
+        Sample weights count relative to the call's own mean weight, as the
+        call's weighted mean loss is what it trains on: a call whose rows all
+        weigh the same (a single row, say) trains as if unweighted.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)

@@ -52,15 +52,22 @@ def _quiet_overflow():
     return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
 
 
-def _advice(solver):
+def _advice(solver, weighted=False):
     """What to try when training diverges or blows up."""
     return (
         "Try a smaller learning_rate_init, scale the inputs (e.g. StandardScaler)"
         + (", or use solver='adam' instead of 'sgd'." if solver == "sgd" else ".")
+        + (
+            " A row whose sample weight (times class_weight) is k times the "
+            "mean takes a k times larger step: very uneven weights need a "
+            "smaller rate or larger batches."
+            if weighted
+            else ""
+        )
     )
 
 
-def _warn_diverged(epoch, solver, kept="last"):
+def _warn_diverged(epoch, solver, kept="last", weighted=False):
     """Say that training diverged, which weights were kept, and what to try.
 
     ``kept`` is what :meth:`_Checkpoints.restore` returned,
@@ -98,13 +105,14 @@ def _warn_diverged(epoch, solver, kept="last"):
     }[kept]
     warnings.warn(
         f"Training diverged in epoch {epoch}: the loss or the weights became "
-        f"non-finite (inf or NaN). Training stopped and {restored}. " + _advice(solver),
+        f"non-finite (inf or NaN). Training stopped and {restored}. "
+        + _advice(solver, weighted),
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )
 
 
-def _warn_unscored(kept, solver):
+def _warn_unscored(kept, solver, weighted=False):
     """Early stopping found no epoch whose validation outputs were finite.
 
     ``kept`` is what :meth:`_Checkpoints.restore` returned, or
@@ -123,7 +131,7 @@ def _warn_unscored(kept, solver):
     warnings.warn(
         "Training diverged: the network's outputs overflowed (inf or NaN) on the "
         "validation set after every epoch of this call, so early stopping had "
-        f"no best weights from it; {restored}. " + _advice(solver),
+        f"no best weights from it; {restored}. " + _advice(solver, weighted),
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )
@@ -141,7 +149,9 @@ def _blown_up(loss, reference, start_loss):
     return reference > 0 and loss > _EXPLODED * max(reference, start_loss)
 
 
-def _warn_if_blown_up(loss, reference, start_loss, solver, best_epoch=False):
+def _warn_if_blown_up(
+    loss, reference, start_loss, solver, best_epoch=False, weighted=False
+):
     """Warn when the kept weights' ``loss`` is far above both references.
 
     ``reference`` is the loss of a constant prediction (``constant_loss`` of
@@ -161,7 +171,8 @@ def _warn_if_blown_up(loss, reference, start_loss, solver, best_epoch=False):
         f"Training blew up: {which}, more than "
         f"{_EXPLODED:.0f} times both the loss of a constant prediction "
         f"({reference:.3g}) and the loss before training ({start_loss:.3g}). "
-        "The weights stayed finite, so training was not stopped. " + _advice(solver),
+        "The weights stayed finite, so training was not stopped. "
+        + _advice(solver, weighted),
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )

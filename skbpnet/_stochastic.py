@@ -262,18 +262,19 @@ class _StochasticTraining:
                 # loss_ described the last finite epoch's weights.
                 del self.loss_
         self._best_weights = None
+        weighted = sample_weight is not None
         # With early stopping the model is the best validation epoch's: judge
         # that epoch's training loss (validation rows can score well while
         # the training loss blew up), not the last one's.
         best_epoch_loss = self.__dict__.pop("_best_epoch_loss", None)
         if unscored:
             optimizer.optimizer.reset()
-            _warn_unscored(kept, self.solver)
+            _warn_unscored(kept, self.solver, weighted)
         elif diverged:
             # The diverging steps left inf/NaN in the momentum or moments; a
             # later partial_fit reusing them would diverge at once.
             optimizer.optimizer.reset()
-            _warn_diverged(self.n_iter_ + 1, self.solver, kept)
+            _warn_diverged(self.n_iter_ + 1, self.solver, kept, weighted)
         elif interrupted:
             _warn_interrupted(kept, self.n_iter_)
         elif start_loss is not None and not (restore_best and best_epoch_loss is None):
@@ -290,7 +291,7 @@ class _StochasticTraining:
                 s_t, _ = _normalised_weights(sw_t, n_train, X.dtype)
                 kept_loss = self._current_loss(net, X_t, Y_t, s_t, l2)
             _warn_if_blown_up(
-                kept_loss, reference, start_loss, self.solver, restore_best
+                kept_loss, reference, start_loss, self.solver, restore_best, weighted
             )
         if not hasattr(self, "loss_"):
             # Kept the weights the call started from (diverged or interrupted
@@ -319,12 +320,14 @@ class _StochasticTraining:
                 # (about twice as fast); a batch's gradient is a sum over its
                 # rows, so their order within the batch does not matter.
                 batch.sort()
-            X_b, Y_b, s, weight = batches(batch)
+            X_b, Y_b, s, weight, own = batches(batch)
             if weight == 0:
                 continue  # rows of zero weight carry no information
             batch_loss = net.loss_grad(X_b, Y_b, s, l2, rng=dropout_rng)
             if first_loss is None:
-                first_loss = batch_loss
+                # The batch's weighted mean loss: its loss estimates the
+                # training set's, and a heavy row would inflate that.
+                first_loss = batch_loss if weight == own else batch_loss * weight / own
             norms += net.gradient_norms(out=batch_norms)
             optimizer.step(net.params, net.grad)
             accumulated += batch_loss * weight

@@ -168,7 +168,8 @@ def test_an_epoch_of_weighted_batch_gradients_adds_up_to_the_full_gradient(
     order = rng.permutation(n)
     summed, losses = np.zeros_like(full), 0.0
     for batch in gen_batches(n, batch_size):
-        X_b, Y_b, s, weight = batches(order[batch])
+        X_b, Y_b, s, weight, own = batches(order[batch])
+        assert own == pytest.approx(w[order[batch]].sum(), rel=1e-12)
         losses += net.loss_grad(X_b, Y_b, s, 0.0) * weight
         summed += net.grad * (Y_b.shape[0] / n)
     assert_allclose(summed, full, rtol=1e-12, atol=1e-15)

@@ -190,9 +190,12 @@ def test_csv_target_in_middle_and_numeric_labels(tmp_path):
     [
         # Distinct as integers, equal as float64: read exactly from the text.
         (("9007199254740993", "9007199254740992"), {2**53 + 1, 2**53}),
-        # Beyond int64: kept as text, not wrapped around by a cast.
-        (("1e300", "-1e300"), {"1e300", "-1e300"}),
-        (("100000000000000000000", "0"), {"100000000000000000000", "0"}),
+        # Written differently, the same number: one class.
+        (("10000000000000000", "1e16", "3"), {10**16, 3}),
+        (("9007199254740993", "5", "5.0"), {2**53 + 1, 5}),
+        # Beyond int64: one text per number, not wrapped around by a cast.
+        (("1e300", "-1e300"), {"1E+300", "-1E+300"}),
+        (("100000000000000000000", "0", "1e20"), {"1E+20", "0"}),
     ],
 )
 def test_csv_with_huge_integer_labels_keeps_them_apart(tmp_path, labels, expected):

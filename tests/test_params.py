@@ -295,3 +295,9 @@ def test_real_parameters_beyond_numpy_are_checked_as_floats():
         assert clf.fit(X, y).alpha == alpha
     with pytest.raises(InvalidParameterError, match="alpha must be a real number"):
         BPClassifier(alpha=10**400).fit(X, y)
+
+
+def test_class_weight_beyond_float_is_an_invalid_parameter():
+    X, y = np.arange(20.0).reshape(10, 2), np.arange(10) % 2
+    with pytest.raises(InvalidParameterError, match="class_weight values"):
+        BPClassifier(class_weight={0: 10**400, 1: 1}).fit(X, y)

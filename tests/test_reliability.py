@@ -915,3 +915,63 @@ def test_lbfgs_best_loss_spans_warm_starts_as_loss_curve_does():
         clf.fit(X, y)
         clf.set_params(alpha=5.0).fit(X, y)
     assert clf.best_loss_ == min(clf.loss_curve_) < min(clf.loss_curve_[20:])
+
+
+def test_a_heavy_first_row_does_not_inflate_the_blow_up_reference(monkeypatch):
+    # The reference is the first batch's own weighted mean loss; its
+    # unbiased estimate of the training set's loss scales with a heavy row's
+    # weight over the mean, and would hide a real blow-up.
+    import skbpnet._stochastic as stochastic
+
+    seen = {}
+    warn = stochastic._warn_if_blown_up
+
+    def spy(loss, reference, start_loss, *args):
+        seen.update(reference=reference, start=start_loss)
+        return warn(loss, reference, start_loss, *args)
+
+    monkeypatch.setattr(stochastic, "_warn_if_blown_up", spy)
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(200, 3)), np.arange(200) % 2
+    sw = np.ones(200)
+    sw[0] = 1e4
+    clf = BPClassifier(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        batch_size=1,
+        shuffle=False,
+        learning_rate_init=1e-12,
+        max_iter=1,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+        clf.fit(X, y, sample_weight=sw)
+    # One row's log loss at the start, near log(2), not 1e4 / 50 times it.
+    assert seen["start"] < 5 * seen["reference"]
+
+
+def test_subnormal_uniform_weights_train_as_unweighted():
+    # 1 / (batch size * mean weight) would overflow; the weights are divided.
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(40, 3)), np.arange(40) % 2
+    params = dict(
+        hidden_layer_sizes=(4,), solver="sgd", batch_size=1, alpha=0.0, max_iter=3
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        plain = BPClassifier(random_state=0, **params).fit(X, y)
+        tiny = BPClassifier(random_state=0, **params).fit(
+            X, y, sample_weight=np.full(40, 1e-310)
+        )
+    for a, b in zip(plain.coefs_, tiny.coefs_):
+        assert_allclose(a, b, rtol=1e-12)
+
+
+def test_divergence_advice_mentions_uneven_weights_only_when_weighted():
+    X, y = load_digits(return_X_y=True)
+    for sample_weight in (None, np.ones(len(y))):
+        clf = BPClassifier(solver="sgd", learning_rate_init=1e3, random_state=0)
+        with pytest.warns(ConvergenceWarning, match="blew up") as record:
+            clf.fit(X, y, sample_weight=sample_weight)
+        message = next(str(w.message) for w in record if "blew up" in str(w.message))
+        assert ("k times larger step" in message) == (sample_weight is not None)
