@@ -1,5 +1,6 @@
 """BPClassifier: a backpropagation network for classification."""
 
+import math
 import numbers
 
 import numpy as np
@@ -269,8 +270,9 @@ class BPClassifier(ClassifierMixin, BaseBP):
         if isinstance(cw, dict):
             for label, weight in cw.items():
                 try:
-                    float(weight)  # a Python int beyond float's range is Real
-                    representable = True
+                    # A Python int beyond float's range is Real but raises;
+                    # a longdouble beyond it becomes inf.
+                    representable = math.isfinite(float(weight))
                 except (OverflowError, TypeError, ValueError):
                     representable = False
                 if (
@@ -279,8 +281,8 @@ class BPClassifier(ClassifierMixin, BaseBP):
                     or not representable
                 ):
                     raise InvalidParameterError(
-                        f"class_weight values must be real numbers; got {weight!r} "
-                        f"for class {label!r}."
+                        "class_weight values must be finite real numbers; got "
+                        f"{weight!r} for class {label!r}."
                     )
         if target_type == "multilabel-indicator":
             raise ValueError("class_weight is not supported for multilabel targets.")
@@ -357,7 +359,8 @@ class BPClassifier(ClassifierMixin, BaseBP):
         Sample weights count relative to the call's own mean weight, as the
         call's weighted mean loss is what it trains on: a call whose rows all
         weigh the same (a single row, or rows of one class under
-        ``class_weight``) trains as if unweighted. Give weights effect by
+        ``class_weight``) trains as if unweighted, apart from the L2 penalty,
+        which is divided by the call's total weight. Give weights effect by
         mixing rows of different weights (classes) within each call.
 
         Parameters

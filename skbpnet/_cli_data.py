@@ -237,25 +237,34 @@ def _parse_target(cells, target):
             f"values in {y.size} rows); this command compares classifiers and "
             "needs class labels"
         )
-    if np.all(y == np.round(y)):
-        if np.abs(y).max() < 2**53:  # every such integer is exact in float64
+    if np.abs(y).max() < 2**53:  # every integer this small is exact in float64
+        if np.all(y == np.round(y)):
             return y.astype(np.int64)
-        # Larger labels (IDs, say) collide as floats: 2**53 + 1 reads as
-        # 2**53. Read them exactly from the text (1e16, 10000000000000000
-        # are one number); beyond int64, keep one text per exact number.
-        try:
-            exact = [decimal.Decimal(c.strip()) for c in cells]
-        except decimal.InvalidOperation:  # pragma: no cover - float read them
-            return np.array([c.strip() for c in cells])
-        if all(d == d.to_integral_value() for d in exact):
-            ints = [int(d) for d in exact]
-            if all(-(2**63) <= v < 2**63 for v in ints):
-                return np.array(ints, dtype=np.int64)
-        return np.array([str(d.normalize()) for d in exact])
-    # Few distinct non-integral numbers (grades such as 3.5) are classes, but
-    # scikit-learn reads a float array with fractions as a continuous target.
-    # Their shortest decimal text keeps them as labels, with 1.5 and 1.50 one.
-    return np.array([repr(v) for v in numbers])
+        # Few distinct non-integral numbers (grades such as 3.5) are classes,
+        # but scikit-learn reads a float array with fractions as a continuous
+        # target. Their shortest decimal text keeps them as labels, with 1.5
+        # and 1.50 one.
+        return np.array([repr(v) for v in numbers])
+    # Larger labels (IDs, say) collide as floats: 2**53 + 1 reads as 2**53.
+    # Read them exactly from the text (1e16 and 10000000000000000 are one
+    # number); beyond int64, or with fractions, keep one text per number.
+    try:
+        exact = [decimal.Decimal(c.strip()) for c in cells]
+    except decimal.InvalidOperation:  # pragma: no cover - float read them all
+        return np.array([c.strip() for c in cells])
+    if all(d == d.to_integral_value() for d in exact):
+        ints = [int(d) for d in exact]
+        if all(-(2**63) <= v < 2**63 for v in ints):
+            return np.array(ints, dtype=np.int64)
+    return np.array([_exact_text(d) for d in exact])
+
+
+def _exact_text(number):
+    """``number``'s shortest text, all its digits kept (1.50 -> 1.5, 1E+20)."""
+    # normalize() rounds to the context's precision (28 digits by default):
+    # give it every digit, so that long IDs stay apart.
+    digits = max(1, len(number.as_tuple().digits))
+    return str(number.normalize(decimal.Context(prec=digits)))
 
 
 def load_csv(path, target):

@@ -191,7 +191,8 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
 
         Sample weights count relative to the call's own mean weight, as the
         call's weighted mean loss is what it trains on: a call whose rows all
-        weigh the same (a single row, say) trains as if unweighted.
+        weigh the same (a single row, say) trains as if unweighted, apart
+        from the L2 penalty, which is divided by the call's total weight.
 
         Parameters
         ----------

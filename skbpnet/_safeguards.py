@@ -52,22 +52,32 @@ def _quiet_overflow():
     return np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore")
 
 
-def _advice(solver, weighted=False):
-    """What to try when training diverges or blows up."""
+#: From this ratio of the largest sample weight to the mean, the advice
+#: after a divergence mentions the weights.
+_UNEVEN = 10.0
+
+
+def _advice(solver, weight_ratio=None):
+    """What to try when training diverges or blows up.
+
+    ``weight_ratio`` is the largest sample weight (times class_weight) over
+    the mean; a heavy row takes a proportionally larger step.
+    """
+    uneven = ""
+    if weight_ratio is not None and weight_ratio >= _UNEVEN:
+        uneven = (
+            f" The heaviest row's sample weight (times class_weight) is "
+            f"{weight_ratio:.3g} times the mean, and its steps are that much "
+            "larger: such uneven weights need a smaller rate or larger batches."
+        )
     return (
         "Try a smaller learning_rate_init, scale the inputs (e.g. StandardScaler)"
         + (", or use solver='adam' instead of 'sgd'." if solver == "sgd" else ".")
-        + (
-            " A row whose sample weight (times class_weight) is k times the "
-            "mean takes a k times larger step: very uneven weights need a "
-            "smaller rate or larger batches."
-            if weighted
-            else ""
-        )
+        + uneven
     )
 
 
-def _warn_diverged(epoch, solver, kept="last", weighted=False):
+def _warn_diverged(epoch, solver, kept="last", weight_ratio=None):
     """Say that training diverged, which weights were kept, and what to try.
 
     ``kept`` is what :meth:`_Checkpoints.restore` returned,
@@ -106,13 +116,13 @@ def _warn_diverged(epoch, solver, kept="last", weighted=False):
     warnings.warn(
         f"Training diverged in epoch {epoch}: the loss or the weights became "
         f"non-finite (inf or NaN). Training stopped and {restored}. "
-        + _advice(solver, weighted),
+        + _advice(solver, weight_ratio),
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )
 
 
-def _warn_unscored(kept, solver, weighted=False):
+def _warn_unscored(kept, solver, weight_ratio=None):
     """Early stopping found no epoch whose validation outputs were finite.
 
     ``kept`` is what :meth:`_Checkpoints.restore` returned, or
@@ -131,7 +141,7 @@ def _warn_unscored(kept, solver, weighted=False):
     warnings.warn(
         "Training diverged: the network's outputs overflowed (inf or NaN) on the "
         "validation set after every epoch of this call, so early stopping had "
-        f"no best weights from it; {restored}. " + _advice(solver, weighted),
+        f"no best weights from it; {restored}. " + _advice(solver, weight_ratio),
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )
@@ -150,7 +160,7 @@ def _blown_up(loss, reference, start_loss):
 
 
 def _warn_if_blown_up(
-    loss, reference, start_loss, solver, best_epoch=False, weighted=False
+    loss, reference, start_loss, solver, best_epoch=False, weight_ratio=None
 ):
     """Warn when the kept weights' ``loss`` is far above both references.
 
@@ -172,7 +182,7 @@ def _warn_if_blown_up(
         f"{_EXPLODED:.0f} times both the loss of a constant prediction "
         f"({reference:.3g}) and the loss before training ({start_loss:.3g}). "
         "The weights stayed finite, so training was not stopped. "
-        + _advice(solver, weighted),
+        + _advice(solver, weight_ratio),
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )

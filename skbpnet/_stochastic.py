@@ -262,19 +262,21 @@ class _StochasticTraining:
                 # loss_ described the last finite epoch's weights.
                 del self.loss_
         self._best_weights = None
-        weighted = sample_weight is not None
+        weight_ratio = (
+            None if sw_train is None else float(sw_train.max()) * n_train / total
+        )
         # With early stopping the model is the best validation epoch's: judge
         # that epoch's training loss (validation rows can score well while
         # the training loss blew up), not the last one's.
         best_epoch_loss = self.__dict__.pop("_best_epoch_loss", None)
         if unscored:
             optimizer.optimizer.reset()
-            _warn_unscored(kept, self.solver, weighted)
+            _warn_unscored(kept, self.solver, weight_ratio)
         elif diverged:
             # The diverging steps left inf/NaN in the momentum or moments; a
             # later partial_fit reusing them would diverge at once.
             optimizer.optimizer.reset()
-            _warn_diverged(self.n_iter_ + 1, self.solver, kept, weighted)
+            _warn_diverged(self.n_iter_ + 1, self.solver, kept, weight_ratio)
         elif interrupted:
             _warn_interrupted(kept, self.n_iter_)
         elif start_loss is not None and not (restore_best and best_epoch_loss is None):
@@ -291,7 +293,12 @@ class _StochasticTraining:
                 s_t, _ = _normalised_weights(sw_t, n_train, X.dtype)
                 kept_loss = self._current_loss(net, X_t, Y_t, s_t, l2)
             _warn_if_blown_up(
-                kept_loss, reference, start_loss, self.solver, restore_best, weighted
+                kept_loss,
+                reference,
+                start_loss,
+                self.solver,
+                restore_best,
+                weight_ratio,
             )
         if not hasattr(self, "loss_"):
             # Kept the weights the call started from (diverged or interrupted

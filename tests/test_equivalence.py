@@ -11,6 +11,13 @@ from skbpnet import BPClassifier, BPRegressor
 
 TIGHT = dict(solver="lbfgs", tol=1e-15, max_iter=10_000, random_state=0)
 
+# At tol=1e-15 L-BFGS-B may end its line search at the limit of float64
+# ("ABNORMAL"), which it reports as a failure; how close it got is what the
+# tests assert. Whether it happens depends on rounding (the BLAS, the CPU).
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:lbfgs failed to converge.*ABNORMAL:sklearn.exceptions.ConvergenceWarning"
+)
+
 
 @pytest.mark.parametrize("n_classes", [2, 3, 4])
 @pytest.mark.parametrize("C", [0.1, 1.0, 10.0])

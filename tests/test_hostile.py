@@ -698,10 +698,12 @@ def test_partial_fit_multilabel_with_label_indices():
         clf.partial_fit(X, np.column_stack([Y, Y[:, :1]]))
 
 
-@pytest.mark.parametrize("weight", ["x", None, [1.0], True])
+@pytest.mark.parametrize(
+    "weight", ["x", None, [1.0], True, np.nan, np.inf, np.longdouble("1e4000")]
+)
 def test_class_weight_values_must_be_numbers(weight):
     clf = make("classifier", class_weight={0: weight, 1: 1.0})
-    with pytest.raises(ValueError, match=r"class_weight values must be real numbers"):
+    with pytest.raises(ValueError, match=r"class_weight values must be finite real"):
         clf.fit(X, Y_CLS)
 
 

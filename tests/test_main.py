@@ -196,6 +196,15 @@ def test_csv_target_in_middle_and_numeric_labels(tmp_path):
         # Beyond int64: one text per number, not wrapped around by a cast.
         (("1e300", "-1e300"), {"1E+300", "-1E+300"}),
         (("100000000000000000000", "0", "1e20"), {"1E+20", "0"}),
+        # Longer than Decimal's 28 digits, and mixed with a fraction.
+        (
+            ("100000000000000000000000000001", "100000000000000000000000000002"),
+            {"100000000000000000000000000001", "100000000000000000000000000002"},
+        ),
+        (
+            ("9007199254740993", "9007199254740992", "0.5"),
+            {"9007199254740993", "9007199254740992", "0.5"},
+        ),
     ],
 )
 def test_csv_with_huge_integer_labels_keeps_them_apart(tmp_path, labels, expected):
