@@ -195,3 +195,34 @@ def test_class_weight_counts_with_one_row_per_batch():
     with pytest.warns(ConvergenceWarning):
         weighted = BPClassifier(class_weight={0: 1, 1: 20}, **params).fit(X, y)
     assert (weighted.predict(X) == 1).mean() > (plain.predict(X) == 1).mean() + 0.2
+
+
+@pytest.mark.parametrize("batch_size", [1, 5])
+def test_weighted_sgd_with_small_batches_reaches_the_weighted_minimum(batch_size):
+    # Every solver minimises the same weighted objective: small-batch sgd
+    # with a decaying rate ends near lbfgs's weighted solution. (Normalised
+    # within each batch, the weights would pull it 0.1-0.5 away, towards the
+    # unweighted solution.)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3))
+    y = X @ [1.0, -2.0, 0.5] + 0.5 * rng.normal(size=300) + 2 * (X[:, 0] > 0)
+    w = np.where(X[:, 0] > 0, 10.0, 1.0)
+    exact = BPRegressor(
+        hidden_layer_sizes=(), alpha=1e-4, tol=1e-12, max_iter=10_000, solver="lbfgs"
+    ).fit(X, y, sample_weight=w)
+    sgd = BPRegressor(
+        hidden_layer_sizes=(),
+        solver="sgd",
+        momentum=0.0,
+        alpha=1e-4,
+        batch_size=batch_size,
+        learning_rate="invscaling",
+        learning_rate_init=0.01 * batch_size,
+        max_iter=300,
+        n_iter_no_change=np.inf,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+        sgd.fit(X, y, sample_weight=w)
+    assert_allclose(sgd.coefs_[0], exact.coefs_[0], atol=0.05)
+    assert_allclose(sgd.intercepts_[0], exact.intercepts_[0], atol=0.05)
