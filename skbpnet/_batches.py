@@ -85,7 +85,7 @@ class _Batches:
     step k times as much.
     Normalising within each batch (as scikit-learn's MLP does) would be a
     ratio estimate, biased towards the unweighted mean; with one row per
-    batch, it would ignore the weights altogether.
+    batch, it would drop the weights from the data term altogether.
     """
 
     def __init__(self, X, Y, sample_weight, batch_size, mean_weight=1.0):

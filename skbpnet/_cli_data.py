@@ -247,7 +247,8 @@ def _parse_target(cells, target):
         return np.array([repr(v) for v in numbers])
     # Larger labels (IDs, say) collide as floats: 2**53 + 1 reads as 2**53.
     # Read them exactly from the text (1e16 and 10000000000000000 are one
-    # number); beyond int64, or with fractions, keep one text per number.
+    # number); beyond int64, or with fractions, keep one text per number
+    # (but -0 and 0 stay two).
     try:
         exact = [decimal.Decimal(c.strip()) for c in cells]
     except decimal.InvalidOperation:  # pragma: no cover - float read them all

@@ -137,8 +137,9 @@ ATTRIBUTES = """\
         Regularised training loss after the last epoch (or iteration).
 
     best_loss_ : float or None
-        Lowest training loss reached, over warm starts too (as
-        ``loss_curve_``); None with early stopping.
+        Lowest training loss reached, over warm starts too, back to the last
+        fit with early stopping (whose epochs ``loss_curve_`` still lists);
+        None with early stopping.
 
     loss_curve_ : list of float
         Training loss after every epoch (lbfgs: every iteration).

@@ -82,7 +82,7 @@ def check_real(name, value, low=None, high=None, closed="both"):
             f"{type(value).__name__}."
         )
     try:
-        # Python ints beyond 2**64 and Fractions are Real, but NumPy cannot
+        # Python ints outside [-2**63, 2**64) and Fractions are Real, but NumPy cannot
         # convert them: compare as a float, and refuse what has none.
         number = float(value)
     except (OverflowError, TypeError, ValueError):

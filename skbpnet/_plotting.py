@@ -167,8 +167,8 @@ class LossCurveDisplay(_NamedDisplay):
         warm-started fit; see ``validation_scores_``), and are drawn against
         those.
     estimator_name : str, default="deprecated"
-        Deprecated alias of ``name`` (scikit-learn's Displays renamed it too);
-        it will be removed in skbpnet 0.3.
+        Deprecated alias of ``name`` (as scikit-learn's RocCurveDisplay and
+        PrecisionRecallDisplay renamed it); it will be removed in skbpnet 0.3.
     name : str, default=None
         Name used in the legend; the lines are labelled "training loss" and
         "validation score" when None.
@@ -350,8 +350,8 @@ class GradientNormDisplay(_NamedDisplay):
         Root mean square of each weight matrix's gradient per epoch, usually
         the estimator's ``gradient_norms_``.
     estimator_name : str, default="deprecated"
-        Deprecated alias of ``name`` (scikit-learn's Displays renamed it too);
-        it will be removed in skbpnet 0.3.
+        Deprecated alias of ``name`` (as scikit-learn's RocCurveDisplay and
+        PrecisionRecallDisplay renamed it); it will be removed in skbpnet 0.3.
     name : str, default=None
         Used as the title of the axes when given.
     xlabel : str, default="epoch"

@@ -61,10 +61,11 @@ def _advice(solver, weight_ratio=None):
     """What to try when training diverges or blows up.
 
     ``weight_ratio`` is the largest sample weight (times class_weight) over
-    the mean; a heavy row takes a proportionally larger step.
+    the mean; with 'sgd' a heavy row takes a proportionally larger step
+    (Adam normalises its steps).
     """
     uneven = ""
-    if weight_ratio is not None and weight_ratio >= _UNEVEN:
+    if solver == "sgd" and weight_ratio is not None and weight_ratio >= _UNEVEN:
         uneven = (
             f" The heaviest row's sample weight (times class_weight) is "
             f"{weight_ratio:.3g} times the mean, and its steps are that much "

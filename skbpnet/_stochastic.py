@@ -87,8 +87,9 @@ class _StochasticTraining:
             self._best_weights = net.get_weights()
         if not incremental:
             # Every fit, warm-started or not, gets n_iter_no_change epochs of
-            # its own: a warm start after a converged fit would otherwise stop
-            # after one epoch. partial_fit keeps the count ('adaptive' uses it).
+            # its own: a warm start after a converged fit would otherwise
+            # usually stop after one epoch (as scikit-learn's MLP does).
+            # partial_fit keeps the count ('adaptive' uses it).
             self._no_improvement_count = 0
         optimizer = getattr(self, "_optimizer", None)
         if (
