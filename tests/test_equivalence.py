@@ -1,5 +1,7 @@
 """Exact equivalences: logistic regression, ridge, integer sample weights."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -226,3 +228,29 @@ def test_weighted_sgd_with_small_batches_reaches_the_weighted_minimum(batch_size
         sgd.fit(X, y, sample_weight=w)
     assert_allclose(sgd.coefs_[0], exact.coefs_[0], atol=0.05)
     assert_allclose(sgd.intercepts_[0], exact.intercepts_[0], atol=0.05)
+
+
+@pytest.mark.parametrize(
+    "solver, batch_size", [("sgd", 1), ("adam", 16), ("lbfgs", 120)]
+)
+def test_scaling_all_weights_and_alpha_together_changes_nothing(solver, batch_size):
+    # The objective is the weighted mean loss plus alpha / (2 * total weight)
+    # * ||W||^2: multiplying every weight and alpha by c leaves it, and (c a
+    # power of two, so exactly) every step, unchanged.
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(120, 4)), rng.randint(0, 3, size=120)
+    w = rng.uniform(0.1, 3.0, size=120)
+    params = dict(
+        hidden_layer_sizes=(5,),
+        solver=solver,
+        batch_size=batch_size,
+        max_iter=5,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        base = BPClassifier(alpha=1e-2, **params).fit(X, y, sample_weight=w)
+        scaled = BPClassifier(alpha=8e-2, **params).fit(X, y, sample_weight=8 * w)
+    for a, b in zip(base.coefs_ + base.intercepts_, scaled.coefs_ + scaled.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert base.loss_curve_ == scaled.loss_curve_
