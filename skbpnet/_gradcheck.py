@@ -14,9 +14,10 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
 
     The full regularised training objective (weighted mean data loss plus
     ``alpha / (2 * total weight) * ||W||^2``) is evaluated at the estimator's
-    fitted weights, or at freshly initialised ones when it is not fitted, in
-    float64 and with dropout off.  Every parameter is perturbed by ``+-eps``
-    and ``+-2 eps``: the fourth-order central difference
+    fitted weights, through the layers its ``predict`` uses (those of the last
+    fit, even after a ``set_params``), or at freshly initialised ones when it
+    is not fitted, in float64 and with dropout off.  Every parameter is
+    perturbed by ``+-eps`` and ``+-2 eps``: the fourth-order central difference
     ``(8 (J(+eps) - J(-eps)) - (J(+2 eps) - J(-2 eps))) / (12 eps)``, whose
     truncation error is of order ``eps**4``, so that steep networks (deep,
     with large weights) are checked as tightly as flat ones.
@@ -107,7 +108,15 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     est = clone(estimator).set_params(dropout=0.0)
     fitted = hasattr(estimator, "coefs_")
     if fitted:
-        est.set_params(warm_start=True)
+        # The network predict computes, frozen at fit time: a set_params
+        # since then (activation='tanh') has not changed the fitted model.
+        layers = estimator._fitted_layers
+        est.set_params(
+            warm_start=True,
+            hidden_layer_sizes=layers["hidden_layer_sizes"],
+            activation=list(layers["activations"]),
+            maxout_pieces=layers["maxout_pieces"],
+        )
         # Not a user's warm start: y may hold any of the fitted classes.
         est._any_classes = True
         for name in (

@@ -96,6 +96,33 @@ def test_gradient_check_on_fitted_model_and_dropout_is_off():
         np.testing.assert_array_equal(W, W0)
 
 
+def test_gradient_check_of_a_fitted_model_checks_the_network_predict_uses(monkeypatch):
+    # set_params without a refit changes nothing predict computes, so the
+    # check must not rebuild the layers from the new parameters either. Break
+    # tanh's derivative: checking a tanh network would then fail.
+    from skbpnet import _activations
+
+    forward, _ = _activations.ACTIVATIONS["tanh"]
+    monkeypatch.setitem(
+        _activations.ACTIVATIONS, "tanh", (forward, lambda A, delta, work=None: delta)
+    )
+    X, y, _ = _data("binary", n=40)
+    est = BPClassifier(hidden_layer_sizes=(5,), activation="relu", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.set_params(max_iter=20).fit(X, y)
+    est.set_params(activation="tanh")
+    assert gradient_check(est, X, y) < TOL
+    assert est.get_params()["activation"] == "tanh"
+
+    maxout = BPRegressor((3,), activation="maxout", maxout_pieces=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        maxout.set_params(max_iter=20).fit(X, X[:, 0])
+    maxout.set_params(maxout_pieces=3, hidden_layer_sizes=(7,))
+    assert gradient_check(maxout, X, X[:, 0]) < TOL
+
+
 def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
     # A check that cannot fail proves nothing: break tanh's derivative.
     from skbpnet import _activations
