@@ -289,9 +289,18 @@ class Network:
 
     # ------------------------------------------------------------- prediction
     def predict(self, X):
-        """Outputs after the loss's inverse link, without the work arrays."""
+        """Outputs after the loss's inverse link, without the work arrays.
+
+        Rows whose raw outputs are not finite are NaN: the estimators'
+        ``predict`` refuses them, although the sigmoid maps +-inf to a finite
+        0 or 1.
+        """
         raw = forward(self.layers, X, self.coefs, self.intercepts)
-        return self.loss.inverse_link(raw)
+        # Before the link, which works in place.
+        overflow = ~np.isfinite(raw).all(axis=1)
+        out = self.loss.inverse_link(raw)
+        out[overflow] = np.nan
+        return out
 
     # --------------------------------------------------------------- training
     def _ensure_buffers(self, n):

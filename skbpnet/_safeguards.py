@@ -296,5 +296,9 @@ def _finite_outputs(net, X):
     """Whether the network's predictions are finite on every row of ``X``."""
     with _quiet_overflow():
         Z, _ = forward_checked(net.layers, X, net.coefs, net.intercepts)
-        # Predictions, not raw outputs: exp(Z) overflows for Poisson.
-        return bool(np.isfinite(net.loss.inverse_link(Z)).all())
+        # Both: predict refuses non-finite raw outputs, although the sigmoid
+        # maps +-inf to a finite 0 or 1, and exp(Z) overflows for Poisson
+        # while Z is finite.
+        return bool(
+            np.isfinite(Z).all() and np.isfinite(net.loss.inverse_link(Z)).all()
+        )

@@ -241,3 +241,21 @@ def test_maxout_ties_go_to_the_first_piece_and_the_gradient_to_the_winner():
     np.testing.assert_array_equal(cache["winner"][:2], [[1, 0], [0, 1]])
     dZ = layer.backward(np.array([[10.0, 20.0], [30.0, 40.0]]), A, cache)
     np.testing.assert_array_equal(dZ, [[0, 10, 0, 20, 0, 0], [30, 0, 0, 0, 40, 0]])
+
+
+@pytest.mark.parametrize(
+    "loss", ["binary_log_loss", "softmax_cross_entropy", "squared_error"]
+)
+def test_predict_marks_rows_whose_raw_outputs_overflow(loss):
+    # The sigmoid maps an infinite output to a finite 0 or 1, yet the
+    # estimators' predict refuses it: validation scores and the divergence
+    # fallback must not take such weights for usable ones.
+    net = Network(1, (1,), ["identity"], 2, loss)
+    net.coefs[0][...] = [[1e200]]
+    net.intercepts[0][...] = [0.0]
+    net.coefs[1][...] = [[1e200, -1e200]]
+    net.intercepts[1][...] = [0.0, 0.0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = net.predict(np.array([[1.0], [0.0]]))
+    assert np.isnan(out[0]).all()
+    assert np.isfinite(out[1]).all()

@@ -117,6 +117,27 @@ def test_divergence_whose_last_finite_weights_overflow_falls_back(digits):
     assert np.all(np.isfinite(clf.predict_proba(X)))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_divergence_checks_the_logits_not_only_the_probabilities(dtype):
+    # The sigmoid of an infinite output is a finite 0 or 1, but predict
+    # refuses infinite outputs: last finite weights whose outputs overflow on
+    # the training data must not be kept as usable.
+    X = np.random.RandomState(0).randn(40, 3)
+    y = (X[:, 0] > 0).astype(int)
+    X = (X * 1e10).astype(dtype)
+    clf = BPClassifier(
+        hidden_layer_sizes=(5,),
+        solver="sgd",
+        learning_rate_init=1e-3 if dtype == np.float32 else 1e12,
+        max_iter=20,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="diverged"):
+        clf.fit(X, y)
+    assert np.isfinite(clf.predict_proba(X)).all()
+    assert clf.predict(X).shape == y.shape
+
+
 def test_poisson_divergence_checks_the_predictions_not_the_logits():
     # exp(Z) overflows long before Z does: the fallback must see that.
     rng = np.random.RandomState(1)
