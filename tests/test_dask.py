@@ -42,7 +42,12 @@ def client():
             n_workers=2,
             processes=True,
             threads_per_worker=1,
-            dashboard_address=None,
+            # No dashboard. dashboard_address=None would not do it: the
+            # scheduler's HTTP server still takes port 8787 and warns (an
+            # error here) when that port is in use (dask/distributed#8136).
+            # So the server gets any free port and serves no dashboard pages.
+            dashboard_address=":0",
+            scheduler_kwargs={"dashboard": False},
         ) as cluster,
         Client(cluster) as client,
     ):
