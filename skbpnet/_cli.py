@@ -163,6 +163,25 @@ def _plus_minus():
     return "±"
 
 
+def _say(text=""):
+    """Print a line to stdout, escaping what its encoding cannot show.
+
+    A data set's name comes from its file name (``café.csv``), and a
+    ``--plot`` path may hold any character: on an ASCII or cp1252 console
+    Python's print would raise UnicodeEncodeError halfway through the table.
+    Python escapes such characters on stderr; this does the same on stdout.
+    """
+    encoding = getattr(sys.stdout, "encoding", None)
+    if encoding:
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError:
+            text = text.encode(encoding, "backslashreplace").decode(encoding)
+        except LookupError:
+            pass
+    print(text, flush=True)
+
+
 class _Table:
     """Fixed-width table layout, so rows can be printed as they are computed."""
 
@@ -465,14 +484,12 @@ def _run(args):
     table = _Table(models, max(map(len, datasets)), _plus_minus())
     start = time.perf_counter()
     for line in table.header():
-        print(line, flush=True)
+        _say(line)
     # Print each row as soon as its data set is done: the run takes a while.
-    rows = run_comparison(
-        datasets, cv, models, on_row=lambda r: print(table.row(r), flush=True)
-    )
-    print()
+    rows = run_comparison(datasets, cv, models, on_row=lambda r: _say(table.row(r)))
+    _say()
     for line in _describe_settings(cv):
-        print(line)
+        _say(line)
     if plot_path is not None:
         try:
             plot_decision_boundaries(
@@ -483,8 +500,8 @@ def _run(args):
             )
         except OSError as exc:
             raise CLIError(f"--plot: cannot write {plot_path}: {exc}") from None
-        print(f"decision boundaries written to {plot_path}")
-    print(f"total time: {time.perf_counter() - start:.1f} s")
+        _say(f"decision boundaries written to {plot_path}")
+    _say(f"total time: {time.perf_counter() - start:.1f} s")
 
 
 def main(argv=None):

@@ -1,6 +1,7 @@
 """Tests for the command line, ``python -m skbpnet`` (skbpnet/_cli.py)."""
 
 import io
+import os
 import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
@@ -155,6 +156,28 @@ def test_help_in_subprocess():
     for option in ("--plot", "--data", "--target", "--cv"):
         assert option in proc.stdout
     assert "LogisticRegression" in proc.stdout
+
+
+def test_a_non_ascii_file_name_on_an_ascii_console(tmp_path):
+    # The data set's name comes from the file name; a console that cannot
+    # encode it (cp1252, LC_ALL=C) used to end the run with a traceback.
+    path = _write_csv(
+        tmp_path / "café.csv", ["a", "b", "c", "label"], _blob_rows(n_per_class=10)
+    )
+    env = dict(os.environ, PYTHONIOENCODING="ascii")
+    proc = subprocess.run(
+        [sys.executable, "-m", "skbpnet", "--data", path, "--target", "label"],
+        capture_output=True,
+        text=True,
+        encoding="ascii",
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "caf\\xe9" in proc.stdout
+    assert "+/-" in proc.stdout
+    assert "total time" in proc.stdout
 
 
 def test_help_in_process(capsys):
