@@ -9,9 +9,12 @@ the network is rebuilt from them whenever it is needed, so estimators pickle
 small and predict without shared work arrays.
 """
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -45,6 +48,24 @@ def _stochastic_only(est):
             f"solver={est.solver!r} is not stochastic."
         )
     return True
+
+
+class _VersionWarning(InconsistentVersionWarning):
+    """A model is loaded with another skbpnet version than the one that saved it.
+
+    A subclass of scikit-learn's warning, so that a filter for that warning
+    covers skbpnet's models too; its ``*_sklearn_version`` attributes hold
+    skbpnet's versions here.
+    """
+
+    def __str__(self):
+        return (
+            f"Loading a {self.estimator_name} saved with skbpnet "
+            f"{self.original_sklearn_version} into skbpnet "
+            f"{self.current_sklearn_version}: its fitted state may not mean the "
+            "same there, which can break it or change its predictions silently. "
+            "Load it with the version that saved it, or refit it."
+        )
 
 
 class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEstimator):
@@ -117,15 +138,31 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
 
     # ----------------------------------------------------------- persistence
     def __getstate__(self):
+        from . import __version__
+
         state = super().__getstate__()
         if isinstance(state.get("_optimizer"), _OptimizerState):
             state = dict(state, _optimizer=state["_optimizer"].to_dict())
-        return state
+        # scikit-learn stamps only its own estimators' pickles with a version.
+        return dict(state, _skbpnet_version=__version__)
 
     def __setstate__(self, state):
+        from . import __version__
+
+        state = dict(state)
+        # Pickles from before the stamp carry none; nothing to compare then.
+        saved = state.pop("_skbpnet_version", __version__)
+        if saved != __version__:
+            warnings.warn(
+                _VersionWarning(
+                    estimator_name=type(self).__name__,
+                    current_sklearn_version=__version__,
+                    original_sklearn_version=saved,
+                ),
+                stacklevel=2,
+            )
         if isinstance(state.get("_optimizer"), dict):
-            opt = _OptimizerState.from_dict(state["_optimizer"])
-            state = dict(state, _optimizer=opt)
+            state["_optimizer"] = _OptimizerState.from_dict(state["_optimizer"])
         super().__setstate__(state)
 
     # ------------------------------------------------------------------ tags

@@ -27,6 +27,7 @@ import skops.io as sio
 from numpy.testing import assert_array_equal
 from sklearn.base import clone, is_classifier
 from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import InconsistentVersionWarning
 
 from skbpnet import BPClassifier, BPRegressor
 
@@ -186,6 +187,41 @@ def test_skops_after_partial_fit(fitted, name):
     est = clone(est).partial_fit(X, y, **kwargs)
     untrusted = sio.get_untrusted_types(data=sio.dumps(est))
     assert set(untrusted) <= ESTIMATOR_TYPES, sorted(untrusted)
+
+
+def _saved_by(version, how, est, tmp_path, monkeypatch):
+    """Save ``est`` as skbpnet ``version`` would, load it with this one."""
+    import skbpnet
+
+    path = tmp_path / "model"
+    with monkeypatch.context() as m:
+        m.setattr(skbpnet, "__version__", version)
+        if how == "pickle":
+            data = pickle.dumps(est)
+        elif how == "joblib":
+            joblib.dump(est, path)
+        else:
+            sio.dump(est, path)
+    if how == "pickle":
+        return pickle.loads(data)
+    if how == "joblib":
+        return joblib.load(path)
+    return sio.load(path, trusted=sio.get_untrusted_types(file=path))
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+def test_loading_with_another_skbpnet_version_warns(fitted, tmp_path, how, monkeypatch):
+    import skbpnet
+
+    est, X, _ = fitted["binary-adam"]
+    # The same version loads silently (warnings are errors here).
+    same = _saved_by(skbpnet.__version__, how, est, tmp_path, monkeypatch)
+    assert not hasattr(same, "_skbpnet_version")
+    match = rf"saved with skbpnet 0\.0\.1 into skbpnet {skbpnet.__version__}"
+    with pytest.warns(InconsistentVersionWarning, match=match):
+        loaded = _saved_by("0.0.1", how, est, tmp_path, monkeypatch)
+    assert not hasattr(loaded, "_skbpnet_version")
+    assert_same_model(est, loaded, X)
 
 
 def test_unfitted_round_trip():
