@@ -6,6 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._batches import _drop_weightless, _normalised_weights
+from ._losses import LOSSES
 from ._safeguards import _quiet_overflow
 
 
@@ -14,9 +15,9 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
 
     The full regularised training objective (weighted mean data loss plus
     ``alpha / (2 * total weight) * ||W||^2``) is evaluated at the estimator's
-    fitted weights, through the layers its ``predict`` uses (those of the last
-    fit, even after a ``set_params``), or at freshly initialised ones when it
-    is not fitted, in float64 and with dropout off.  Every parameter is
+    fitted weights, through the layers and the loss its ``predict`` uses (those
+    of the last fit, even after a ``set_params``), or at freshly initialised
+    ones when it is not fitted, in float64 and with dropout off.  Every parameter is
     perturbed by ``+-eps`` and ``+-2 eps``: the fourth-order central difference
     ``(8 (J(+eps) - J(-eps)) - (J(+2 eps) - J(-2 eps))) / (12 eps)``, whose
     truncation error is of order ``eps**4``, so that steep networks (deep,
@@ -117,6 +118,18 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
             activation=list(layers["activations"]),
             maxout_pieces=layers["maxout_pieces"],
         )
+        if "loss" in est.get_params():
+            # A regressor's loss, too, is the one its output link was fitted
+            # with (the classifiers' follows from their targets).
+            est.set_params(loss=_fitted_loss(estimator.out_activation_))
+            shape = y.shape if hasattr(y, "shape") else np.shape(y)
+            n_outputs = 1 if len(shape) == 1 else shape[1]
+            if n_outputs != estimator.n_outputs_:
+                raise ValueError(
+                    f"y has {n_outputs} output(s) but the model was fitted on "
+                    f"{estimator.n_outputs_}; check it with targets like those "
+                    "it was fitted on."
+                )
         # Not a user's warm start: y may hold any of the fitted classes.
         est._any_classes = True
         for name in (
@@ -244,6 +257,16 @@ _JACOBIAN_ENTRIES = 2**21
 #: wrong derivative would go unnoticed.
 _MAX_MOVE = 1e-3
 _MAX_SWITCHED = 0.05
+
+
+def _fitted_loss(out_activation):
+    """The regression loss whose output link is ``out_activation``."""
+    from ._regressor import _REGRESSION_LOSSES
+
+    for name in _REGRESSION_LOSSES:
+        if LOSSES[name].out_activation == out_activation:
+            return name
+    raise ValueError(f"No regression loss has the output link {out_activation!r}.")
 
 
 def _leave_kinks(net, X, eps):

@@ -123,6 +123,19 @@ def test_gradient_check_of_a_fitted_model_checks_the_network_predict_uses(monkey
     assert gradient_check(maxout, X, X[:, 0]) < TOL
 
 
+def test_gradient_check_of_a_fitted_regressor_uses_its_fitted_loss():
+    X, Y, _ = _data("squared_error", n=30)
+    reg = BPRegressor((4,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit(X, Y)
+    before = gradient_check(reg, X, Y)
+    reg.set_params(loss="poisson")  # predict still goes through the identity
+    assert gradient_check(reg, X, Y) == before
+    with pytest.raises(ValueError, match="y has 1 output.* fitted on 2"):
+        gradient_check(reg, X, Y[:, 0])
+
+
 def test_gradient_check_detects_a_wrong_gradient(monkeypatch):
     # A check that cannot fail proves nothing: break tanh's derivative.
     from skbpnet import _activations
