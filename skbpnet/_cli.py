@@ -163,23 +163,31 @@ def _plus_minus():
     return "±"
 
 
-def _say(text=""):
-    """Print a line to stdout, escaping what its encoding cannot show.
+def _printable(text):
+    """``text`` with what stdout cannot encode backslash-escaped.
 
     A data set's name comes from its file name (``café.csv``), and a
     ``--plot`` path may hold any character: on an ASCII or cp1252 console
-    Python's print would raise UnicodeEncodeError halfway through the table.
-    Python escapes such characters on stderr; this does the same on stdout.
+    print would raise UnicodeEncodeError halfway through the table. Python
+    escapes such characters on stderr; this does the same on stdout, unless
+    the stream's own error handler (``PYTHONIOENCODING=ascii:replace``,
+    surrogateescape under ``LC_ALL=C``) already copes.
     """
     encoding = getattr(sys.stdout, "encoding", None)
-    if encoding:
-        try:
-            text.encode(encoding)
-        except UnicodeEncodeError:
-            text = text.encode(encoding, "backslashreplace").decode(encoding)
-        except LookupError:
-            pass
-    print(text, flush=True)
+    if not encoding:
+        return text
+    try:
+        text.encode(encoding, getattr(sys.stdout, "errors", None) or "strict")
+    except UnicodeEncodeError:
+        return text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:
+        pass
+    return text
+
+
+def _say(text=""):
+    """Print a line to stdout (see :func:`_printable`) and flush it."""
+    print(_printable(text), flush=True)
 
 
 class _Table:
@@ -472,7 +480,9 @@ def _load_inputs(args):
             f"--plot with --data needs exactly 2 feature columns; {args.data} has "
             f"{X.shape[1]}. Run without --data to plot the built-in 2-D data sets."
         )
-    name = os.path.splitext(os.path.basename(args.data))[0] or "data"
+    # Escaped once here, so that the table's column widths count what it
+    # prints.
+    name = _printable(os.path.splitext(os.path.basename(args.data))[0]) or "data"
     cv = _choose_folds(y, args.cv, args.target)
     return {name: (X, y)}, (name,), cv
 

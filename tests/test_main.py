@@ -177,6 +177,10 @@ def test_a_non_ascii_file_name_on_an_ascii_console(tmp_path):
     assert "Traceback" not in proc.stderr
     assert "caf\\xe9" in proc.stdout
     assert "+/-" in proc.stdout
+    # The escaped name is what the column widths count.
+    table = [line for line in proc.stdout.splitlines() if " | " in line]
+    assert len(table) == 3
+    assert len({line.index("|") for line in table}) == 1
     assert "total time" in proc.stdout
 
 
