@@ -150,10 +150,16 @@ class BPClassifier(ClassifierMixin, BaseBP):
                 "Use labels of one type."
             ) from exc
         if target_type not in ("binary", "multiclass", "multilabel-indicator"):
+            # 'unknown' is what type_of_target says of labels of mixed types
+            # (1 and 'b'), of nested sequences and of objects it cannot read.
+            hint = (
+                "use labels of one type (all strings or all integers)"
+                if target_type == "unknown"
+                else "use BPRegressor for continuous targets"
+            )
             raise ValueError(
                 f"Unknown label type: y is {target_type!r}; BPClassifier needs "
-                "binary, multiclass or multilabel-indicator targets (use "
-                "BPRegressor for continuous targets)."
+                f"binary, multiclass or multilabel-indicator targets ({hint})."
             )
         if fresh:
             self._label_binarizer = LabelBinarizer()

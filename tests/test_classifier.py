@@ -420,8 +420,11 @@ def test_bad_input_errors(moons):
     X_nan[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         fast().fit(X_nan, y)
-    with pytest.raises(ValueError, match="Unknown label type"):
+    with pytest.raises(ValueError, match="Unknown label type.*BPRegressor"):
         fast().fit(X, np.linspace(0, 1, 200))
+    mixed = np.array([1, "b"], dtype=object)[y]
+    with pytest.raises(ValueError, match="Unknown label type.*labels of one type"):
+        fast().fit(X, mixed)
     with pytest.raises(ValueError, match="at least 2"):
         fast().fit(X, np.zeros(200))
     with pytest.raises(ValueError, match="non-zero"):
