@@ -45,8 +45,9 @@ def client():
             # No dashboard. dashboard_address=None would not do it: the
             # scheduler's HTTP server still takes port 8787 and warns (an
             # error here) when that port is in use (dask/distributed#8136).
-            # So the server gets any free port and serves no dashboard pages.
-            dashboard_address=":0",
+            # So the server gets any free loopback port (":0" would listen on
+            # every interface) and serves no dashboard pages.
+            dashboard_address="127.0.0.1:0",
             scheduler_kwargs={"dashboard": False},
         ) as cluster,
         Client(cluster) as client,
