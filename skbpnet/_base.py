@@ -13,8 +13,8 @@ import warnings
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn import exceptions as _sklearn_exceptions
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -50,12 +50,12 @@ def _stochastic_only(est):
     return True
 
 
-class _VersionWarning(InconsistentVersionWarning):
+class InconsistentVersionWarning(_sklearn_exceptions.InconsistentVersionWarning):
     """A model is loaded with another skbpnet version than the one that saved it.
 
-    A subclass of scikit-learn's warning, so that a filter for that warning
-    covers skbpnet's models too; its ``*_sklearn_version`` attributes hold
-    skbpnet's versions here.
+    A subclass of scikit-learn's warning of the same name, so that a filter
+    for that warning covers skbpnet's models too; its ``*_sklearn_version``
+    attributes hold skbpnet's versions here.
     """
 
     def __str__(self):
@@ -154,7 +154,7 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
         saved = state.pop("_skbpnet_version", __version__)
         if saved != __version__:
             warnings.warn(
-                _VersionWarning(
+                InconsistentVersionWarning(
                     estimator_name=type(self).__name__,
                     current_sklearn_version=__version__,
                     original_sklearn_version=saved,
