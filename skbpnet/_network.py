@@ -118,23 +118,31 @@ def forward_checked(layers, X, coefs, intercepts, workers=1):
     # machine slows down simply takes fewer of them.
     queue = iter(starts)
     lock = threading.Lock()
+    # Set when a thread fails (an error, Ctrl-C in the calling thread): the
+    # others then stop at their next chunk instead of computing all the rest
+    # before the exception can leave the call.
+    failed = threading.Event()
     errstate = np.geterr()
 
     def run():
         # NumPy's error state is per thread: take the caller's, so that an
         # ``np.errstate`` around the call covers every chunk.
         finite = True
-        with np.errstate(**errstate):
-            while True:
-                with lock:
-                    start = next(queue, None)
-                if start is None:
-                    return finite
-                stop = min(start + PREDICT_CHUNK, n)
-                out[start:stop], ok = _forward_chunk(
-                    layers, X[start:stop], coefs, intercepts
-                )
-                finite = finite and ok
+        try:
+            with np.errstate(**errstate):
+                while True:
+                    with lock:
+                        start = None if failed.is_set() else next(queue, None)
+                    if start is None:
+                        return finite
+                    stop = min(start + PREDICT_CHUNK, n)
+                    out[start:stop], ok = _forward_chunk(
+                        layers, X[start:stop], coefs, intercepts
+                    )
+                    finite = finite and ok
+        except BaseException:
+            failed.set()
+            raise
 
     if workers == 1:
         return out, run()

@@ -67,6 +67,32 @@ def test_workers_give_the_same_outputs(workers, activation):
     assert_allclose(serial, Z, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("workers", [2, 4])
+def test_a_failing_chunk_stops_the_other_threads(monkeypatch, workers):
+    # An error (or Ctrl-C) in one thread used to leave the call only after the
+    # other threads had computed every remaining chunk. Now each other thread
+    # finishes at most the chunk it is on.
+    from skbpnet import _network
+
+    net = _net()
+    X = np.tile(X_BIG[:PREDICT_CHUNK], (200, 1))
+    calls = []
+    lock = threading.Lock()
+    original = _network._forward_chunk
+
+    def failing(*args):
+        with lock:
+            calls.append(None)
+            if len(calls) == 3:
+                raise RuntimeError("chunk failed")
+        return original(*args)
+
+    monkeypatch.setattr(_network, "_forward_chunk", failing)
+    with pytest.raises(RuntimeError, match="chunk failed"):
+        forward_checked(net.layers, X, net.coefs, net.intercepts, workers=workers)
+    assert len(calls) <= 3 + (workers - 1)
+
+
 def test_small_inputs_stay_on_one_thread_and_are_checked():
     net = _net()
     X = X_BIG[: PREDICT_CHUNK // 2].copy()
