@@ -60,19 +60,26 @@ def _one_thread(libs):
     Counting users per library keeps nested and concurrent calls (of either
     public context manager below) from restoring a limit another still needs.
     """
+    counted = []
     with _lock:
         for lib in libs:
             entry = _limited.get(lib.filepath)
             if entry is None:
-                _limited[lib.filepath] = [1, lib.num_threads]
+                threads = lib.num_threads
+                if threads == 1:
+                    # Already one thread: nothing to set, nothing to restore
+                    # (and no limit set by someone else meanwhile to undo).
+                    continue
+                _limited[lib.filepath] = [1, threads]
                 lib.set_num_threads(1)
             else:
                 entry[0] += 1
+            counted.append(lib)
     try:
         yield
     finally:
         with _lock:
-            for lib in libs:
+            for lib in counted:
                 entry = _limited[lib.filepath]
                 entry[0] -= 1
                 if entry[0] == 0:

@@ -194,6 +194,23 @@ def test_single_threaded_blas_nests_and_restores():
 
 
 @needs_blas
+@needs_blas
+def test_a_library_already_on_one_thread_is_left_alone(monkeypatch):
+    # Nothing to set means nothing to restore: a limit another thread sets
+    # meanwhile cannot be undone by skbpnet's exit.
+    from skbpnet._threads import _blas_libs
+
+    calls = []
+    for lib in _blas_libs():
+        monkeypatch.setattr(lib, "set_num_threads", lambda n, lib=lib: calls.append(n))
+    with threadpool_limits(limits=1, user_api="blas"):
+        with single_threaded_blas():
+            pass
+        with single_threaded_foreign_blas():
+            pass
+    assert calls == []
+
+
 def test_concurrent_predictions_restore_the_limits():
     est = BPRegressor(hidden_layer_sizes=(16,), max_iter=3, random_state=0)
     est.fit(X_BIG[:400], X_BIG[:400, 0])
