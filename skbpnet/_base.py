@@ -364,11 +364,14 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
         before = dict(self.__dict__)
         lengths = {k: len(v) for k, v in before.items() if isinstance(v, list)}
         # The random streams a fit may draw from (the split, the shuffles)
-        # are mutated in place: keep their states too.
+        # are mutated in place: keep their states too. Not NumPy's global
+        # generator (random_state=None): rewinding it would also undo, and so
+        # repeat, the draws of other code in the process meanwhile.
         streams = {
             id(rng): (rng, rng.get_state())
             for rng in (before.get("_random_state"), self.random_state)
             if isinstance(rng, np.random.RandomState)
+            and rng is not np.random.mtrand._rand
         }
         # partial_fit continues the optimizer's state (moments, velocity,
         # schedule) in place: keep a copy (fit always starts a new one).

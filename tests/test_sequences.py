@@ -231,6 +231,33 @@ def test_a_failed_fit_leaves_the_random_stream_where_it_was(monkeypatch):
         assert_array_equal(W, W_twin)
 
 
+def test_a_failed_fit_does_not_rewind_numpys_global_generator(monkeypatch):
+    # With random_state=None the stream is NumPy's global generator, which the
+    # rest of the process shares: rewinding it would make other code repeat
+    # the numbers it drew meanwhile.
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(20, 2)), np.arange(20) % 2
+    clf = BPClassifier(hidden_layer_sizes=(3,), warm_start=True, max_iter=3)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+
+    def failing(self, *args, **kwargs):
+        np.random.random_sample()  # noqa: NPY002 (another user of the global one)
+        raise RuntimeError("a failure in the middle of training")
+
+    def position():
+        _, keys, pos, *_ = np.random.get_state()  # noqa: NPY002
+        return keys.copy(), pos
+
+    keys, pos = position()
+    with monkeypatch.context() as patch:
+        patch.setattr(Network, "loss_grad", failing)
+        with pytest.raises(RuntimeError, match="middle of training"):
+            clf.fit(X, y)
+    keys_after, pos_after = position()
+    assert pos_after != pos or not np.array_equal(keys_after, keys)
+
+
 def test_adam_keeps_training_when_exponential_decay_reaches_zero():
     # 0.01**epoch underflows to exactly 0.0 after about 160 epochs; Adam
     # then takes no step instead of dividing by zero.
