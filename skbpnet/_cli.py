@@ -177,12 +177,14 @@ def _printable(text):
     if not encoding:
         return text
     try:
-        text.encode(encoding, getattr(sys.stdout, "errors", None) or "strict")
+        # What the stream will write, read back: its own handler may change
+        # the length (xmlcharrefreplace), which the table's widths must see.
+        written = text.encode(encoding, getattr(sys.stdout, "errors", None) or "strict")
+        return written.decode(encoding, "surrogateescape")
     except UnicodeEncodeError:
         return text.encode(encoding, "backslashreplace").decode(encoding)
     except LookupError:
-        pass
-    return text
+        return text
 
 
 def _say(text=""):
@@ -215,7 +217,10 @@ class _Table:
 
     def row(self, row):
         line = self._lead(
-            row["dataset"], row["n_samples"], row["n_features"], row["n_classes"]
+            _printable(row["dataset"]),
+            row["n_samples"],
+            row["n_features"],
+            row["n_classes"],
         )
         for m in self.model_names:
             s = row["scores"][m]
@@ -241,7 +246,7 @@ def format_table(rows, plus_minus="±"):
         Header, separator and one line per data set.
     """
     models = list(rows[0]["scores"]) if rows else list(make_models())
-    width = max((len(r["dataset"]) for r in rows), default=0)
+    width = max((len(_printable(r["dataset"])) for r in rows), default=0)
     table = _Table(models, width, plus_minus)
     return "\n".join(table.header() + [table.row(r) for r in rows])
 
@@ -480,9 +485,11 @@ def _load_inputs(args):
             f"--plot with --data needs exactly 2 feature columns; {args.data} has "
             f"{X.shape[1]}. Run without --data to plot the built-in 2-D data sets."
         )
-    # Escaped once here, so that the table's column widths count what it
-    # prints.
-    name = _printable(os.path.splitext(os.path.basename(args.data))[0]) or "data"
+    name = os.path.splitext(os.path.basename(args.data))[0] or "data"
+    # A file name that is not valid in the file system's encoding holds
+    # surrogates (LC_ALL=C), which matplotlib cannot draw in a title.
+    fs = sys.getfilesystemencoding()
+    name = name.encode(fs, "surrogateescape").decode(fs, "replace")
     cv = _choose_folds(y, args.cv, args.target)
     return {name: (X, y)}, (name,), cv
 
@@ -491,7 +498,10 @@ def _run(args):
     plot_path = None if args.plot is None else _check_plot_path(args.plot)
     datasets, plotted, cv = _load_inputs(args)
     models = make_models()
-    table = _Table(models, max(map(len, datasets)), _plus_minus())
+    # The widths of the names as printed (escaped where stdout cannot show
+    # them; see _printable).
+    width = max(len(_printable(name)) for name in datasets)
+    table = _Table(models, width, _plus_minus())
     start = time.perf_counter()
     for line in table.header():
         _say(line)

@@ -158,15 +158,27 @@ def test_help_in_subprocess():
     assert "LogisticRegression" in proc.stdout
 
 
-def test_a_non_ascii_file_name_on_an_ascii_console(tmp_path):
+@pytest.mark.parametrize(
+    "encoding, shown",
+    [
+        ("ascii", "caf\\xe9"),
+        # The stream's own handlers: the widths count what they write.
+        ("ascii:xmlcharrefreplace", "caf&#233;"),
+        ("ascii:replace", "caf?"),
+    ],
+)
+def test_a_non_ascii_file_name_on_an_ascii_console(tmp_path, encoding, shown):
     # The data set's name comes from the file name; a console that cannot
     # encode it (cp1252, LC_ALL=C) used to end the run with a traceback.
     path = _write_csv(
-        tmp_path / "café.csv", ["a", "b", "c", "label"], _blob_rows(n_per_class=10)
+        tmp_path / "café.csv",
+        ["a", "b", "label"],
+        _blob_rows(n_per_class=10, n_features=2),
     )
-    env = dict(os.environ, PYTHONIOENCODING="ascii")
+    env = dict(os.environ, PYTHONIOENCODING=encoding)
     proc = subprocess.run(
-        [sys.executable, "-m", "skbpnet", "--data", path, "--target", "label"],
+        [sys.executable, "-m", "skbpnet", "--data", path, "--target", "label"]
+        + ["--plot", str(tmp_path / "plot.png")],
         capture_output=True,
         text=True,
         encoding="ascii",
@@ -175,13 +187,36 @@ def test_a_non_ascii_file_name_on_an_ascii_console(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert "caf\\xe9" in proc.stdout
+    assert shown in proc.stdout
     assert "+/-" in proc.stdout
-    # The escaped name is what the column widths count.
     table = [line for line in proc.stdout.splitlines() if " | " in line]
     assert len(table) == 3
     assert len({line.index("|") for line in table}) == 1
-    assert "total time" in proc.stdout
+    assert (tmp_path / "plot.png").read_bytes().startswith(PNG_MAGIC)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file names are bytes")
+def test_a_file_name_that_is_not_utf8_under_the_c_locale(tmp_path):
+    # Its name holds a surrogate (surrogateescape), which matplotlib cannot
+    # draw: the run used to end with a traceback after the whole comparison.
+    text = _write_csv(
+        tmp_path / "tmp.csv",
+        ["a", "b", "label"],
+        _blob_rows(n_per_class=10, n_features=2),
+    )
+    path = os.path.join(os.fsencode(tmp_path), b"caf\xe9.csv")
+    os.rename(text, path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "PYTHONIO"))}
+    env.update(LC_ALL="C", PYTHONUTF8="0")
+    proc = subprocess.run(
+        [sys.executable, "-m", "skbpnet", b"--data", path, "--target", "label"]
+        + ["--plot", str(tmp_path / "plot.png")],
+        capture_output=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    assert (tmp_path / "plot.png").read_bytes().startswith(PNG_MAGIC)
 
 
 def test_help_in_process(capsys):
