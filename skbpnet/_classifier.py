@@ -150,13 +150,22 @@ class BPClassifier(ClassifierMixin, BaseBP):
                 "Use labels of one type."
             ) from exc
         if target_type not in ("binary", "multiclass", "multilabel-indicator"):
-            # 'unknown' is what type_of_target says of labels of mixed types
-            # (1 and 'b'), of nested sequences and of objects it cannot read.
-            hint = (
-                "use labels of one type (all strings or all integers)"
-                if target_type == "unknown"
-                else "use BPRegressor for continuous targets"
-            )
+            if target_type == "multiclass-multioutput":
+                hint = (
+                    "several multiclass outputs: one-hot encode them into a "
+                    "multilabel indicator matrix, or use MultiOutputClassifier"
+                )
+            elif target_type == "unknown" and y.dtype == object:
+                # type_of_target reads object arrays only when they hold
+                # strings: object integers, bools, Decimals and mixed types
+                # end up here.
+                hint = (
+                    "y has dtype object: convert it to labels of one type, "
+                    "e.g. y.astype(int) or y.astype(str), or to floats for "
+                    "BPRegressor if it is continuous"
+                )
+            else:
+                hint = "use BPRegressor for continuous targets"
             raise ValueError(
                 f"Unknown label type: y is {target_type!r}; BPClassifier needs "
                 f"binary, multiclass or multilabel-indicator targets ({hint})."

@@ -422,9 +422,12 @@ def test_bad_input_errors(moons):
         fast().fit(X_nan, y)
     with pytest.raises(ValueError, match="Unknown label type.*BPRegressor"):
         fast().fit(X, np.linspace(0, 1, 200))
-    mixed = np.array([1, "b"], dtype=object)[y]
-    with pytest.raises(ValueError, match="Unknown label type.*labels of one type"):
-        fast().fit(X, mixed)
+    for labels in ([1, "b"], [0, 1], [0.5, 1.5]):
+        as_objects = np.array(labels, dtype=object)[y]
+        with pytest.raises(ValueError, match="dtype object: convert it"):
+            fast().fit(X, as_objects)
+    with pytest.raises(ValueError, match="one-hot encode them"):
+        fast().fit(X, np.c_[y, 2 * y + (X[:, 0] > 0)])
     with pytest.raises(ValueError, match="at least 2"):
         fast().fit(X, np.zeros(200))
     with pytest.raises(ValueError, match="non-zero"):
