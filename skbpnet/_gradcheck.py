@@ -123,7 +123,7 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
             # with (the classifiers' follows from their targets).
             est.set_params(loss=_fitted_loss(estimator.out_activation_))
             shape = y.shape if hasattr(y, "shape") else np.shape(y)
-            n_outputs = 1 if len(shape) == 1 else shape[1]
+            n_outputs = shape[1] if len(shape) == 2 else 1
             if n_outputs != estimator.n_outputs_:
                 raise ValueError(
                     f"y has {n_outputs} output(s) but the model was fitted on "

@@ -194,7 +194,6 @@ def test_single_threaded_blas_nests_and_restores():
 
 
 @needs_blas
-@needs_blas
 def test_a_library_already_on_one_thread_is_left_alone(monkeypatch):
     # Nothing to set means nothing to restore: a limit another thread sets
     # meanwhile cannot be undone by skbpnet's exit.
@@ -211,6 +210,7 @@ def test_a_library_already_on_one_thread_is_left_alone(monkeypatch):
     assert calls == []
 
 
+@needs_blas
 def test_concurrent_predictions_restore_the_limits():
     est = BPRegressor(hidden_layer_sizes=(16,), max_iter=3, random_state=0)
     est.fit(X_BIG[:400], X_BIG[:400, 0])
