@@ -269,7 +269,7 @@ def _import_figure():
     except ImportError:
         raise CLIError(
             "--plot needs matplotlib, which is not installed; install it with "
-            "`pip install skbpnet[plot]` (or `pip install matplotlib`)"
+            "`pip install 'skbpnet[plot]'` (or `pip install matplotlib`)"
         ) from None
     return Figure
 
@@ -425,7 +425,7 @@ def _build_parser():
         help=(
             "also write the decision-boundary figure (one row per model, one "
             "column per 2-D data set; digits is not drawn) to FILE, e.g. a .png; "
-            "needs matplotlib (pip install skbpnet[plot]). With --data it works "
+            "needs matplotlib (pip install 'skbpnet[plot]'). With --data it works "
             "only if the CSV has exactly two feature columns."
         ),
     )

@@ -544,4 +544,4 @@ def test_plot_without_matplotlib(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     assert main(["--plot", str(tmp_path / "out.png")]) == 2
-    assert "pip install skbpnet[plot]" in capsys.readouterr().err
+    assert "pip install 'skbpnet[plot]'" in capsys.readouterr().err
