@@ -1,5 +1,6 @@
 """BPClassifier behaviour: targets, inputs, solvers, schedules, errors."""
 
+import inspect
 import warnings
 
 import numpy as np
@@ -408,8 +409,10 @@ def test_t_counts_only_rows_of_positive_weight():
     assert clf._optimizer.optimizer.learning_rate == pytest.approx(
         clf.learning_rate_init / (180 + 1) ** clf.power_t, rel=1e-12
     )
-    mlp = MLPClassifier(**params).fit(X, y, sample_weight=sw)
-    assert mlp.t_ == 300
+    if "sample_weight" in inspect.signature(MLPClassifier.fit).parameters:
+        # scikit-learn >= 1.7.
+        mlp = MLPClassifier(**params).fit(X, y, sample_weight=sw)
+        assert mlp.t_ == 300
 
 
 def test_bad_input_errors(moons):
@@ -430,7 +433,8 @@ def test_bad_input_errors(moons):
         fast().fit(X, np.c_[y, 2 * y + (X[:, 0] > 0)])
     with pytest.raises(ValueError, match="at least 2"):
         fast().fit(X, np.zeros(200))
-    with pytest.raises(ValueError, match="non-zero"):
+    # scikit-learn >= 1.9 checks this first; skbpnet itself before that.
+    with pytest.raises(ValueError, match="non-zero|sums to zero"):
         fast().fit(X, y, sample_weight=np.zeros(200))
     with pytest.raises(ValueError, match="(?i)negative"):
         fast().fit(X, y, sample_weight=-np.ones(200))

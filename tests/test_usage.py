@@ -14,7 +14,14 @@ from sklearn.preprocessing import StandardScaler
 
 from skbpnet import BPClassifier, BPRegressor
 
+#: GridSearchCV makes an array of each parameter's values; NumPy < 1.24 warns
+#: when they mix strings and tuples (scikit-learn then falls back to a list).
+RAGGED_VALUES = pytest.mark.filterwarnings(
+    "ignore:Creating an ndarray from ragged nested sequences"
+)
 
+
+@RAGGED_VALUES
 def test_grid_search_over_activation_and_sizes_in_pipeline():
     X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
     pipe = Pipeline(
@@ -101,6 +108,7 @@ def test_regressor_in_grid_search():
     assert grid.best_score_ > 0.9
 
 
+@RAGGED_VALUES
 def test_grid_over_activations_and_inits_on_digits():
     X, y = load_digits(return_X_y=True)
     X, y = X[:600], y[:600]
