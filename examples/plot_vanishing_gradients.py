@@ -24,7 +24,8 @@ combinations of activation and initialisation.
 # %%
 # Data
 # ----
-# The digits, standardised, so that every one of the 64 inputs has variance 1.
+# The digits, standardised, so that every input has variance 1 (but three of
+# the 64 pixels, which are always 0 and stay 0).
 import warnings
 
 import matplotlib.pyplot as plt
@@ -48,9 +49,9 @@ sgd = {"solver": "sgd", "learning_rate_init": 0.05, "batch_size": 64, "max_iter"
 # %%
 # One hidden layer: saturation slows learning
 # -------------------------------------------
-# With :math:`N(0, 1)` weights, a hidden unit with :math:`m = 64` standardised
-# inputs has a pre-activation :math:`z = \sum_j w_j x_j` of standard deviation
-# :math:`\sqrt{m} = 8`: most sigmoids start saturated, where
+# With :math:`N(0, 1)` weights, a hidden unit with :math:`m = 64` inputs, 61 of
+# them standardised, has a pre-activation :math:`z = \sum_j w_j x_j` of standard
+# deviation about :math:`\sqrt{61} \approx 7.8`: most sigmoids start saturated, where
 # :math:`\sigma'(z) \approx 0`, and the gradient of their weights is small. The
 # chapter's :math:`N(0, 1/m)` (``init="lecun_normal"``) gives :math:`z` a
 # standard deviation of 1, where the sigmoid is responsive, and the same
@@ -95,7 +96,9 @@ for model in models.values():
 # Gradient norms per layer
 # ------------------------
 # Layer 1 is the input, so "layer 1 → 2" is the first weight matrix, the one
-# farthest from the output. The panels share their y axis.
+# farthest from the output (the legend counts layers as scikit-learn's
+# ``n_layers_`` does; in the user guide's notation, where the input is layer 0,
+# it is :math:`W_1`). The panels share their y axis.
 fig, axes = plt.subplots(1, 3, figsize=(13, 4.5), sharey=True, layout="constrained")
 for ax, (name, model) in zip(axes, models.items()):
     GradientNormDisplay.from_estimator(model, ax=ax)
