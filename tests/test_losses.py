@@ -212,7 +212,9 @@ def test_float32_loss_of_a_large_batch_is_summed_accurately(name, weighted):
     value = LOSSES[name].value_and_delta(
         Z, Y, s, np.empty_like(Z), scratch=np.empty_like(Z)
     )
-    # Two float32 ulps (2.4e-7): NumPy's pairwise sums end up to one ulp off
-    # before NumPy 2.3 (6.8e-9 after), while a BLAS dot's running float32 sum
-    # was 4e-7 to 8e-7 off.
-    assert abs(value - reference) / reference < 2.4e-7
+    # A BLAS dot's running float32 sum was 8e-7 off for the unweighted squared
+    # error and about 4e-7 for weighted sums. Pairwise sums stay within 6.7e-8
+    # on NumPy 2.4 but reach 2.2e-7 on NumPy 1.23 (its exp and log1p round
+    # differently), hence the two bounds.
+    bound = 2.4e-7 if name == "squared_error" and not weighted else 3.5e-7
+    assert abs(value - reference) / reference < bound
