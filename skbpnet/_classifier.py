@@ -145,6 +145,9 @@ class BPClassifier(ClassifierMixin, BaseBP):
         try:
             target_type = type_of_target(y, input_name="y")
         except TypeError as exc:
+            if "Convert the labels" in str(exc):
+                # scikit-learn's own advice (bytes labels) says what to do.
+                raise
             raise TypeError(
                 f"The labels in y cannot be sorted ({exc}): mixed types or None? "
                 "Use labels of one type."

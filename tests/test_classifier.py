@@ -431,6 +431,12 @@ def test_bad_input_errors(moons):
             fast().fit(X, as_objects)
     with pytest.raises(ValueError, match="one-hot encode them"):
         fast().fit(X, np.c_[y, 2 * y + (X[:, 0] > 0)])
+    with pytest.raises(TypeError, match="cannot be sorted.*mixed types or None"):
+        fast().fit(X, np.array(["a", None], dtype=object)[y])
+    # Bytes sort fine and are one type: scikit-learn's advice is the right one.
+    with pytest.raises(TypeError, match="Convert the labels") as bytes_error:
+        fast().fit(X, np.array([b"a", b"b"])[y])
+    assert "mixed types" not in str(bytes_error.value)
     with pytest.raises(ValueError, match="at least 2"):
         fast().fit(X, np.zeros(200))
     # scikit-learn >= 1.9 checks this first; skbpnet itself before that.
