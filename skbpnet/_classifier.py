@@ -418,7 +418,11 @@ class BPClassifier(ClassifierMixin, BaseBP):
 
     def _probabilities(self, X):
         check_is_fitted(self)
-        return LOSSES[self._loss_key()].inverse_link(self._forward(X))
+        Z = self._forward(X)
+        # Finite logits whose differences overflow (3e38 and -3e38 in
+        # float32) give exact probabilities of 0 and 1: nothing to warn about.
+        with np.errstate(over="ignore"):
+            return LOSSES[self._loss_key()].inverse_link(Z)
 
     def _loss_key(self):
         return (

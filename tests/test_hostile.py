@@ -733,3 +733,14 @@ def test_early_stopping_splits_the_rows_of_positive_weight():
     reg = BPRegressor(hidden_layer_sizes=(4,), early_stopping=True, random_state=0)
     with pytest.raises(ValueError, match=r"of the 3 samples \(1\)"):
         reg.fit(X60, X60[:, 0], sample_weight=sw)
+
+
+def test_softmax_of_logits_whose_differences_overflow_is_quiet_and_exact():
+    # 3e38 - (-3e38) overflows float32, but the probabilities are exactly 1
+    # and 0: no RuntimeWarning (an error under this suite's filters).
+    X = np.zeros((4, 3), np.float32)
+    with pytest.warns(ConvergenceWarning):
+        clf = BPClassifier((2,), max_iter=1, random_state=0).fit(X, np.arange(4) % 3)
+    clf.coefs_[-1][:] = 0
+    clf.intercepts_[-1][:] = np.array([3e38, -3e38, 0], np.float32)
+    assert_array_equal(clf.predict_proba(X), np.tile([1.0, 0.0, 0.0], (4, 1)))
