@@ -477,9 +477,13 @@ class BPClassifier(ClassifierMixin, BaseBP):
         check_is_fitted(self)
         Z = self._forward(X)
         if self.out_activation_ == "softmax":
-            log_proba = log_softmax(Z, axis=1)
-            # predict_proba's own arithmetic, so the zeros and ones are the same.
-            proba = LOSSES["softmax_cross_entropy"].inverse_link(Z)
+            # Logit differences can overflow (see _probabilities) and give
+            # -inf, which the probability 0 below confirms.
+            with np.errstate(over="ignore"):
+                log_proba = log_softmax(Z, axis=1)
+                # predict_proba's own arithmetic, so the zeros and ones are
+                # the same.
+                proba = LOSSES["softmax_cross_entropy"].inverse_link(Z)
         else:
             if self._label_binarizer.y_type_ == "binary":
                 Z = np.hstack([-Z, Z])

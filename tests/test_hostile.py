@@ -744,3 +744,6 @@ def test_softmax_of_logits_whose_differences_overflow_is_quiet_and_exact():
     clf.coefs_[-1][:] = 0
     clf.intercepts_[-1][:] = np.array([3e38, -3e38, 0], np.float32)
     assert_array_equal(clf.predict_proba(X), np.tile([1.0, 0.0, 0.0], (4, 1)))
+    log_proba = clf.predict_log_proba(X)
+    assert_array_equal(log_proba[:, :2], np.tile([0.0, -np.inf], (4, 1)))
+    assert (log_proba[:, 2] == -np.inf).all()
