@@ -101,6 +101,24 @@ class _Batches:
         self._Y = np.empty((batch_size, Y.shape[1]), dtype=Y.dtype)
         if sample_weight is not None:
             self._sw = np.empty(batch_size, dtype=sample_weight.dtype)
+        self._rows = None
+
+    def sorted_rows(self, rows):
+        """A sorted copy of the row indices ``rows``, in a reused buffer.
+
+        Rows in ascending order make the gather read memory forward (about
+        twice as fast), and a batch's gradient is a sum over its rows, so
+        their order within the batch does not matter. A copy, not ``rows``
+        sorted in place: that is a view of the epoch's order, which the next
+        epoch's shuffle permutes (sorting it would make the shuffles depend
+        on the batch size, and differ from scikit-learn's).
+        """
+        if self._rows is None or self._rows.dtype != rows.dtype:
+            self._rows = np.empty(self.batch_size, dtype=rows.dtype)
+        out = self._rows[: rows.shape[0]]
+        out[...] = rows
+        out.sort()
+        return out
 
     def __call__(self, idx):
         if isinstance(idx, slice):

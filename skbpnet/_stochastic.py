@@ -224,7 +224,8 @@ class _StochasticTraining:
             else:
                 if not incremental:
                     warnings.warn(
-                        f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
+                        # scikit-learn's MLP's words, which code may match.
+                        f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
                         "reached and the optimization hasn't converged yet.",
                         ConvergenceWarning,
                         stacklevel=_user_stacklevel(),
@@ -323,11 +324,7 @@ class _StochasticTraining:
         n_batches = 0
         for batch in gen_batches(order.shape[0], batches.batch_size):
             if not contiguous:
-                batch = order[batch]
-                # Rows in ascending order make the gather read memory forward
-                # (about twice as fast); a batch's gradient is a sum over its
-                # rows, so their order within the batch does not matter.
-                batch.sort()
+                batch = batches.sorted_rows(order[batch])
             X_b, Y_b, s, weight, own = batches(batch)
             if weight == 0:
                 continue  # rows of zero weight carry no information
@@ -440,22 +437,23 @@ class _StochasticTraining:
             opt.learning_rate = rate
         if self._no_improvement_count <= self.n_iter_no_change:
             return False
-        if (
-            self.solver == "sgd"
-            and self.learning_rate == "adaptive"
-            and opt.learning_rate > 1e-6
-        ):
+        # The verbose lines are scikit-learn's MLP's, word for word.
+        what = "Validation score" if self.early_stopping else "Training loss"
+        reason = (
+            f"{what} did not improve more than tol={self.tol:f} for "
+            f"{self.n_iter_no_change} consecutive epochs."
+        )
+        adaptive = self.solver == "sgd" and self.learning_rate == "adaptive"
+        if adaptive and opt.learning_rate > 1e-6:
             opt.learning_rate /= 5.0
             self._no_improvement_count = 0
             if self.verbose:
-                print(f"Setting learning rate to {opt.learning_rate:f}")
+                print(f"{reason} Setting learning rate to {opt.learning_rate:f}")
             return False
         if self.verbose:
-            what = "Validation score" if self.early_stopping else "Training loss"
-            print(
-                f"{what} did not improve more than tol={self.tol} for "
-                f"{self.n_iter_no_change} consecutive epochs. Stopping."
-            )
+            if adaptive:
+                reason += " Learning rate too small."
+            print(f"{reason} Stopping.")
         return True
 
     def _print_progress(self, start_time, early_stopping):

@@ -235,7 +235,7 @@ def test_early_stopping_restores_best_weights(moons, monkeypatch):
 
 def test_max_iter_gives_convergence_warning(moons):
     X, y = moons
-    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
         fast(max_iter=3).fit(X, y)
     with pytest.warns(ConvergenceWarning, match="lbfgs"):
         fast(solver="lbfgs", max_iter=3).fit(X, y)
@@ -688,3 +688,34 @@ def test_multi_label_tag_says_what_fit_accepts(class_weight):
         assert class_weight is not None
         with pytest.raises(ValueError, match="multilabel"):
             clf.fit(X, Y)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_verbose_stopping_lines_are_mlpclassifiers(early_stopping, capsys):
+    # A rate too small to improve anything: both lower it at the same epochs
+    # ('adaptive', 1e-5 -> 2e-6 -> 4e-7) and then stop, and say so in the
+    # same words, so logs parse alike.
+    X, y = make_moons(n_samples=60, noise=0.2, random_state=0)
+    settings = dict(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        learning_rate="adaptive",
+        learning_rate_init=1e-5,
+        n_iter_no_change=2,
+        early_stopping=early_stopping,
+        max_iter=50,
+        verbose=True,
+        random_state=0,
+    )
+    said = []
+    for Estimator in (MLPClassifier, BPClassifier):
+        Estimator(**settings).fit(X, y)
+        lines = capsys.readouterr().out.splitlines()
+        said.append([line for line in lines if not line.startswith("Iteration")])
+    # MLP prints the validation score on a line of its own; skbpnet puts it
+    # on the epoch's line (migrating.rst).
+    mlp = [line for line in said[0] if not line.startswith("Validation score: ")]
+    assert len(mlp) == 3 and mlp[-1].endswith("Learning rate too small. Stopping.")
+    assert said[1] == mlp
+    with pytest.warns(ConvergenceWarning, match="^Stochastic Optimizer: Maximum"):
+        BPClassifier(**{**settings, "verbose": False, "max_iter": 2}).fit(X, y)

@@ -224,7 +224,7 @@ def test_weighted_sgd_with_small_batches_reaches_the_weighted_minimum(batch_size
         n_iter_no_change=np.inf,
         random_state=0,
     )
-    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
         sgd.fit(X, y, sample_weight=w)
     assert_allclose(sgd.coefs_[0], exact.coefs_[0], atol=0.05)
     assert_allclose(sgd.intercepts_[0], exact.intercepts_[0], atol=0.05)

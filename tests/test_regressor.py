@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
-from sklearn.exceptions import DataConversionWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.linear_model import PoissonRegressor
 from sklearn.neural_network import MLPRegressor
 
@@ -160,6 +160,46 @@ def test_multi_output_step_is_mlpregressors(loss, alpha):
         # penalty the two count it at different weights (regularisation.rst).
         assert bp.loss_ == pytest.approx(mlp.loss_, rel=1e-12)
         assert bp.loss_curve_[-1] == pytest.approx(mlp.loss_curve_[-1], rel=1e-12)
+
+
+@pytest.mark.parametrize("batch_size", [16, 32])
+def test_shuffled_epochs_follow_mlpregressors_row_order(batch_size):
+    # From the same weights and the same random stream, several shuffled
+    # epochs of SGD visit the rows as MLPRegressor does: each epoch shuffles
+    # the previous epoch's order. (Sorting each batch's rows in place once
+    # reordered that order by batch, so from the second epoch on the rows,
+    # and the losses, differed.)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 5))
+    y = np.sin(X[:, 0]) + 0.5 * X[:, 1]
+    W = [0.5 * rng.normal(size=(5, 7)), 0.5 * rng.normal(size=(7, 1))]
+    b = [0.1 * rng.normal(size=7), 0.1 * rng.normal(size=1)]
+    settings = dict(
+        hidden_layer_sizes=(7,),
+        solver="sgd",
+        momentum=0.0,
+        alpha=0.0,
+        batch_size=batch_size,
+        learning_rate_init=0.05,
+        max_iter=6,
+        tol=0.0,
+        warm_start=True,
+        random_state=3,
+    )
+    curves = []
+    for est in (MLPRegressor(**settings), BPRegressor(**settings)):
+        est.partial_fit(X, y)  # builds the network; its weights are replaced
+        est.coefs_ = [w.copy() for w in W]
+        est.intercepts_ = [v.copy() for v in b]
+        est.loss_curve_ = []
+        # MLPRegressor draws its shuffles from a new RandomState(3) in every
+        # fit; skbpnet goes on with its stream, so start it at the same place.
+        est._random_state = np.random.RandomState(3)
+        with pytest.warns(ConvergenceWarning):
+            est.fit(X, y)
+        curves.append(est.loss_curve_)
+    assert len(curves[1]) == 6
+    assert_allclose(curves[1], curves[0], rtol=1e-12)
 
 
 def test_multi_output_loss_is_reported_as_scikit_learn_does():
