@@ -399,7 +399,9 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
                 # Mini-batches skip rows of weight 0 by index: copying the
                 # others out of X would read all of a memmapped X into memory.
                 rows = _positive_rows(sample_weight)
-                self._fit_stochastic(net, X, Y, sample_weight, incremental, tasks, rows)
+                self._fit_stochastic(
+                    net, X, Y, sample_weight, incremental, tasks, rows, user_weight
+                )
             self.coefs_, self.intercepts_ = net.get_weights()
             try:
                 tasks.end_fit(self._reconstruction(net))

@@ -64,14 +64,26 @@ class _StochasticTraining:
             self.epsilon,
         )
 
-    def _fit_stochastic(self, net, X, Y, sample_weight, incremental, tasks, rows=None):
+    def _fit_stochastic(
+        self,
+        net,
+        X,
+        Y,
+        sample_weight,
+        incremental,
+        tasks,
+        rows=None,
+        score_weight=None,
+    ):
         """Train for one call (``max_iter`` epochs, or one for partial_fit).
 
         ``rows`` are the rows to train on (those of positive weight), None for
         all of them. Batches are gathered through them from ``X``, ``Y`` and
         ``sample_weight`` as given, which training never copies whole; only
         the rare divergence and fallback paths gather the training rows of
-        ``X`` into one array.
+        ``X`` into one array. ``score_weight`` are the caller's sample weights
+        (without ``class_weight``), which the validation score uses, as
+        ``score`` would.
         """
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True.")
@@ -198,7 +210,9 @@ class _StochasticTraining:
                     # that epoch then scores NaN, which counts as no
                     # improvement.
                     with _quiet_overflow():
-                        score = self._score_indices(net, X, Y, sample_weight, val_idx)
+                        score = self._score_indices(
+                            net, X, Y, sample_weight, val_idx, score_weight
+                        )
                 # The epoch's history is written whole or not at all, so
                 # that n_iter_, loss_curve_, validation_scores_,
                 # gradient_norms_ and the kept weights always agree.
@@ -378,8 +392,12 @@ class _StochasticTraining:
     def _stratify(self, Y):
         return None
 
-    def _score_indices(self, net, X, Y, sample_weight, idx):
-        """Validation score on rows ``idx``, predicted chunk by chunk."""
+    def _score_indices(self, net, X, Y, sample_weight, idx, score_weight=None):
+        """Validation score on rows ``idx``, predicted chunk by chunk.
+
+        Weighted by ``score_weight``, the caller's weights: ``class_weight``
+        shapes training, while the score is ``score``'s (as a ScoringMonitor's).
+        """
         if sample_weight is not None:
             # Rows of weight 0 count for nothing in the score; their outputs
             # must not make it NaN either.
@@ -392,7 +410,7 @@ class _StochasticTraining:
             # Outputs that overflow cannot be scored (a classifier would turn
             # NaN probabilities into a class): NaN, never an improvement.
             return float("nan")
-        sw = None if sample_weight is None else sample_weight[idx]
+        sw = None if score_weight is None else score_weight[idx]
         return float(self._validation_score(Y[idx], Y_pred, sw))
 
     def _update_no_improvement(self, net, early_stopping):

@@ -9,6 +9,7 @@ import pytest
 import scipy.sparse as sp
 import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.datasets import load_digits, make_classification, make_moons
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.neural_network import MLPClassifier
@@ -719,3 +720,31 @@ def test_verbose_stopping_lines_are_mlpclassifiers(early_stopping, capsys):
     assert said[1] == mlp
     with pytest.warns(ConvergenceWarning, match="^Stochastic Optimizer: Maximum"):
         BPClassifier(**{**settings, "verbose": False, "max_iter": 2}).fit(X, y)
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", {0: 1.0, 1: 10.0}])
+def test_validation_scores_are_accuracy_whatever_the_class_weight(class_weight):
+    # class_weight shapes training only: the held-out share is scored by
+    # accuracy, as score() scores it, so each score is a count of correct
+    # rows over the 30 held out (a class-weighted accuracy would not be).
+    X, y = make_classification(n_samples=300, weights=[0.8], flip_y=0.1, random_state=0)
+    clf = BPClassifier(
+        hidden_layer_sizes=(4,),
+        class_weight=class_weight,
+        early_stopping=True,
+        validation_fraction=0.1,
+        learning_rate_init=0.01,
+        max_iter=8,
+        n_iter_no_change=100,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X, y)
+    counts = np.asarray(clf.validation_scores_) * 30
+    assert_allclose(counts, np.round(counts), atol=1e-9)
+    # The caller's own weights still count, as in score(X, y, sample_weight).
+    w = np.where(np.arange(300) % 3 == 0, 3.0, 1.0)
+    with pytest.warns(ConvergenceWarning):
+        weighted = clone(clf).fit(X, y, sample_weight=w)
+    sums = np.asarray(weighted.validation_scores_)
+    assert not np.allclose(sums * 30, np.round(sums * 30), atol=1e-9)
