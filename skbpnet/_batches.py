@@ -89,6 +89,12 @@ class _Batches:
     """
 
     def __init__(self, X, Y, sample_weight, batch_size, mean_weight=1.0):
+        if isinstance(Y, np.ndarray) and not Y.flags.c_contiguous:
+            # np.take would copy all of Y for every batch (see X below). The
+            # targets are the caller's y converted (a column of a larger
+            # array, a DataFrame of several outputs), so one copy here is
+            # small next to X and keeps an epoch linear in the rows.
+            Y = np.ascontiguousarray(Y)
         self.X, self.Y, self.sample_weight = X, Y, sample_weight
         self.batch_size = batch_size
         self.mean_weight = float(mean_weight)

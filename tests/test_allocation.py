@@ -122,6 +122,10 @@ N_OUT = WIDTH // 2
         (BPClassifier, {}, "multilabel"),
         (BPClassifier, {}, "classes"),
         (BPClassifier, {"shuffle": False}, "classes"),  # batches are slices
+        # Column-major targets (a DataFrame's values, say): np.take copied
+        # all of them for every batch.
+        (BPRegressor, {}, "values, Fortran order"),
+        (BPClassifier, {}, "multilabel, Fortran order"),
     ],
 )
 def test_many_outputs_allocate_nothing_batch_sized(
@@ -138,7 +142,9 @@ def test_many_outputs_allocate_nothing_batch_sized(
         "counts": rng.poisson(1.0, size=(n, N_OUT)).astype(float),
         "multilabel": rng.randint(0, 2, size=(n, N_OUT)),
         "classes": np.arange(n) % N_OUT,
-    }[target]
+    }[target.split(",")[0]]
+    if target.endswith("Fortran order"):
+        y = np.asfortranarray(y)
     kwargs = {"hidden_layer_sizes": (WIDTH,), "batch_size": BATCH, "max_iter": 3}
     est = make(**{**kwargs, **params, "random_state": 0})
     peaks = _epoch_peaks(monkeypatch, est, X, y)
