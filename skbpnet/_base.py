@@ -245,8 +245,21 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
             y, sample_weight, fresh, classes, incremental, X.dtype
         )
         if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=X.dtype)
-            _check_weight_total(sample_weight, "sample_weight * class_weight")
+            name = (
+                "sample_weight * class_weight"
+                if getattr(self, "class_weight", None) is not None
+                else "sample_weight"
+            )
+            finite = np.isfinite(sample_weight).all()
+            with np.errstate(over="ignore"):
+                sample_weight = np.asarray(sample_weight, dtype=X.dtype)
+            if finite and not np.isfinite(sample_weight).all():
+                raise ValueError(
+                    f"{name} has values too large for {X.dtype}, the precision "
+                    "of this model: rescale them (dividing the weights and alpha "
+                    "by the same factor changes nothing)."
+                )
+            _check_weight_total(sample_weight, name)
         if isinstance(Y, np.ndarray):
             Y = np.asarray(Y, dtype=X.dtype)
         loss = self._loss_name(Y)

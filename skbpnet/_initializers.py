@@ -28,6 +28,8 @@ networks saturate, which shows vanishing gradients.
 This module imports NumPy only.
 """
 
+import inspect
+
 import numpy as np
 
 #: Standard deviation of a standard normal truncated to [-2, 2].
@@ -109,7 +111,27 @@ def resolve_initializer(init, activation):
         The layer's activation (``None`` for the output layer).
     """
     if callable(init):
+        _check_signature(init)
         return init
     if init == "auto":
         init = "he_normal" if activation in _HE_ACTIVATIONS else "lecun_normal"
     return INITIALIZERS[init]
+
+
+def _check_signature(init):
+    """Refuse a callable ``init`` that cannot take ``(fan_in, fan_out, rng,
+    dtype)``, naming the parameter, rather than let the call fail with a
+    TypeError about a lambda's arguments (a Keras-style ``init(shape)``, say).
+    Callables whose signature Python cannot read are simply called."""
+    try:
+        signature = inspect.signature(init)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(1, 1, None, np.float64)
+    except TypeError as exc:
+        raise TypeError(
+            f"init must be callable as init(fan_in, fan_out, rng, dtype) and "
+            f"return an array of shape (fan_in, fan_out); {init!r} cannot "
+            f"take those four arguments ({exc})."
+        ) from None

@@ -608,6 +608,22 @@ def test_class_weight_times_sample_weight_all_zero():
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_weights_too_large_for_a_float32_model_are_named(kind):
+    # A float32 model continued on float64 X trains in float32: weights
+    # beyond its range are the caller's sample_weight (no class_weight here).
+    est = make(kind, max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X.astype(np.float32), target(kind))
+    kwargs = {"classes": [0, 1]} if kind == "classifier" else {}
+    with pytest.raises(ValueError) as info:
+        est.partial_fit(X, target(kind), sample_weight=np.full(40, 1e39), **kwargs)
+    message = str(info.value)
+    assert message.startswith("sample_weight has values too large for float32")
+    assert "class_weight" not in message
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_zero_weight_rows_are_dropped(kind):
     """A correct result: zero-weight rows change nothing (a convex model)."""
     sw = np.ones(40)

@@ -170,6 +170,30 @@ def test_callable_init_is_checked():
 
 
 @pytest.mark.parametrize(
+    "init",
+    [
+        lambda shape, rng=None: np.zeros(shape),  # Keras-style init(shape)
+        lambda fan_in, fan_out: np.zeros((fan_in, fan_out)),
+    ],
+)
+def test_callable_init_of_another_signature_is_named(init):
+    clf = BPClassifier(hidden_layer_sizes=(4,), init=init)
+    with pytest.raises(TypeError, match=r"init must be callable as init\(fan_in"):
+        clf.fit(X, y)
+
+
+def test_callable_init_keeps_its_own_type_errors():
+    # A TypeError raised inside a callable that takes the four arguments is
+    # the caller's own bug: it propagates as it is.
+    def init(fan_in, fan_out, rng, dtype):
+        return np.zeros((fan_in, fan_out)) + "a"
+
+    with pytest.raises(TypeError) as info:
+        BPClassifier(hidden_layer_sizes=(4,), init=init).fit(X, y)
+    assert "init must be callable" not in str(info.value)
+
+
+@pytest.mark.parametrize(
     "values, dtype, error, match",
     [
         # Finite in float64, infinite once cast into a float32 network.
