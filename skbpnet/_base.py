@@ -333,6 +333,9 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
         self.best_loss_ = np.inf
         self.validation_scores_ = None
         self.best_validation_score_ = None
+        # The early-stopping split's seed (see _fit_stochastic): a new run of
+        # validation scores, a new split.
+        self.__dict__.pop("_split_seed", None)
         if self._validates():
             self.best_loss_ = None
             self.validation_scores_ = []
@@ -364,6 +367,7 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
                 self._no_improvement_count = 0
             self.validation_scores_ = None
             self.best_validation_score_ = None
+            self.__dict__.pop("_split_seed", None)
 
     @with_callbacks
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):

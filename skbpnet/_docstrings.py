@@ -106,7 +106,8 @@ default='constant'
         consecutive epochs and
         restore the weights of the best epoch. Only with 'sgd' and 'adam';
         'lbfgs' ignores it (and then leaves ``validation_scores_`` and
-        ``best_validation_score_`` at None), as in scikit-learn.
+        ``best_validation_score_`` at None), as in scikit-learn. Warm-started
+        fits on the same data hold out the same rows as the fit before them.
 
     validation_fraction : float in [0, 1), default=0.1
         Share of the training data held out for early stopping (unused

@@ -128,9 +128,19 @@ class _StochasticTraining:
         # Row indices in int32 when they fit: half the memory, same shuffles.
         index_dtype = np.int32 if X.shape[0] < 2**31 else np.intp
         if early_stopping:
+            # The split has a seed of its own, drawn once per run of
+            # validation scores: a warm-started fit on the same data holds out
+            # the rows the fit before it held out, so the best score it
+            # carries over is compared on the same rows, and rows trained on
+            # are never validated on. (scikit-learn's MLP restarts its stream
+            # in every fit, so its second fit holds out other rows than the
+            # first.)
+            seed = getattr(self, "_split_seed", None)
+            if seed is None:
+                seed = self._split_seed = int(rng.randint(np.iinfo(np.int32).max))
             # Split the training rows as if the others were not there.
             train_idx, val_idx = self._split_validation(
-                _select_targets(Y, None, rows)[0], rng
+                _select_targets(Y, None, rows)[0], np.random.RandomState(seed)
             )
             if rows is not None:
                 train_idx, val_idx = rows[train_idx], rows[val_idx]

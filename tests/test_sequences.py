@@ -358,3 +358,41 @@ def test_invscaling_warm_start_goes_on_with_the_scheduled_rate(digits):
     warm = _quiet_fit(clf.set_params(warm_start=True, max_iter=1), X, y)
     for a, b in zip(warm.coefs_, streamed.coefs_):
         assert_array_equal(a, b)
+
+
+def test_warm_starts_with_early_stopping_hold_out_the_same_rows(digits, monkeypatch):
+    # The best score a warm start carries over was measured on the rows held
+    # out before; scoring this fit on other rows (some of them trained on)
+    # would compare unlike things. A new run of validation scores (early
+    # stopping turned off, then on) may draw a new split.
+    from skbpnet._stochastic import _StochasticTraining
+
+    X, y = digits
+    held_out = []
+    score_indices = _StochasticTraining._score_indices
+
+    def spy(self, net, X, Y, sample_weight, idx, *args):
+        held_out.append(np.sort(idx))
+        return score_indices(self, net, X, Y, sample_weight, idx, *args)
+
+    monkeypatch.setattr(_StochasticTraining, "_score_indices", spy)
+    clf = BPClassifier(
+        hidden_layer_sizes=(8,),
+        early_stopping=True,
+        max_iter=2,
+        n_iter_no_change=50,
+        warm_start=True,
+        random_state=0,
+    )
+    splits = []
+    for _ in range(3):
+        held_out.clear()
+        _quiet_fit(clf, X, y)
+        assert_array_equal(held_out[0], held_out[-1])
+        splits.append(held_out[0])
+    assert_array_equal(splits[1], splits[0])
+    assert_array_equal(splits[2], splits[0])
+    # A fresh fit with the same random_state holds out the same rows again.
+    held_out.clear()
+    _quiet_fit(clf.set_params(warm_start=False), X, y)
+    assert_array_equal(held_out[0], splits[0])
