@@ -77,10 +77,11 @@ default='constant'
 
     tol : float, default=1e-4
         Improvement threshold for sgd/adam (see ``n_iter_no_change``). With
-        lbfgs it bounds both the projected gradient and the relative decrease
-        of the loss (scipy's ``gtol``, and its ``ftol`` when ``tol`` is below
-        scipy's default ``ftol`` of about 2.2e-9), so a tiny ``tol`` converges
-        tightly.
+        lbfgs it bounds both the projected gradient (scipy's ``gtol``) and
+        the relative decrease of the loss (scipy's ``ftol``, set to
+        ``tol**2`` clipped to between the machine epsilon and scipy's default
+        of about 2.2e-9, since the decrease per step scales with the squared
+        gradient), so a tiny ``tol`` converges tightly.
 
     verbose : bool, default=False
         Print one line per epoch: epoch, loss, validation score, elapsed time.

@@ -2,13 +2,10 @@
 
 The network's flat parameter vector is the optimisation variable and
 :meth:`~skbpnet._network.Network.loss_grad` supplies the regularised loss and
-its gradient in one pass.  ``tol`` is SciPy's ``gtol`` and, once it is below
-SciPy's default ``ftol`` (about 2.2e-9), its ``ftol`` too, so a tiny ``tol``
-really converges tightly.  A large ``tol`` does not loosen the
-relative-decrease test beyond SciPy's default (``ftol`` is the smaller of the
-two): with ``ftol = tol = 1e-2``, L-BFGS would stop after a first short
-step that lowered the loss by less than 1 %, with the network barely trained
-and no warning, where scikit-learn's MLP (``gtol = tol`` only) trains on.
+its gradient in one pass.  ``tol`` is SciPy's ``gtol``, and it sets SciPy's
+``ftol`` (the relative decrease of the loss below which L-BFGS stops) to
+``tol**2``, clipped to ``[machine epsilon, SciPy's default of about
+2.2e-9]`` (see :func:`_ftol`), so a tiny ``tol`` really converges tightly.
 """
 
 import time
@@ -31,6 +28,25 @@ from ._threads import single_threaded_foreign_blas
 #: SciPy's default ``ftol`` for L-BFGS-B (``factr = 1e7`` times the machine
 #: epsilon), the relative loss decrease below which it stops.
 _SCIPY_FTOL = 1e7 * np.finfo(np.float64).eps
+
+
+def _ftol(tol):
+    """SciPy's ``ftol`` for the estimators' ``tol``: ``tol**2``, clipped.
+
+    Near a minimum an L-BFGS step lowers the loss by about the squared
+    gradient (times the inverse curvature), so the relative-decrease test
+    stops a run once the gradient is about ``sqrt(ftol)``. With ``ftol =
+    tol**2`` the gradient can get down to about ``tol`` (scipy's ``gtol``)
+    first; a literal ``ftol = tol`` stopped fits with ``tol=1e-12`` at
+    gradients near ``1e-7``, coefficients ``1e-5`` from LogisticRegression's.
+    Never above SciPy's default: with ``ftol = 1e-4`` (``tol=1e-2``), L-BFGS
+    would stop after a first short step that lowered the loss by less than
+    that, with the network barely trained and no warning, where
+    scikit-learn's MLP (``gtol = tol`` and SciPy's default ``ftol``) trains
+    on. Never below the machine epsilon, under which no decrease is
+    representable.
+    """
+    return min(_SCIPY_FTOL, max(float(np.finfo(np.float64).eps), tol * tol))
 
 
 class _LbfgsTraining:
@@ -149,7 +165,7 @@ class _LbfgsTraining:
                         "maxiter": self.max_iter,
                         "maxfun": self.max_fun,
                         "gtol": self.tol,
-                        "ftol": min(self.tol, _SCIPY_FTOL),
+                        "ftol": _ftol(float(self.tol)),
                     },
                 )
             # A normal end: nothing else is pending, so the hooks' errors

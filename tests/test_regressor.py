@@ -227,7 +227,7 @@ def test_multi_output_loss_is_reported_as_scikit_learn_does():
 
 
 def test_lbfgs_with_a_large_tol_still_trains():
-    # tol is L-BFGS's gtol, and its ftol only once below SciPy's default: with
+    # tol is L-BFGS's gtol, and its ftol is never above SciPy's default: with
     # ftol = tol = 1e-2 the fit stopped after its first, short step (R^2 near
     # 0, no warning); MLPRegressor trains on, and so does BPRegressor.
     rng = np.random.RandomState(0)
