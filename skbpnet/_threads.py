@@ -14,6 +14,7 @@ This module imports threadpoolctl (a scikit-learn dependency) and nothing else
 outside the standard library.
 """
 
+import functools
 import os
 import threading
 from contextlib import contextmanager
@@ -36,8 +37,13 @@ def _blas_libs():
         return _controller.select(user_api="blas").lib_controllers
 
 
+@functools.cache
 def _numpy_owns(filepath):
-    """Whether a library file is the one vendored inside NumPy's wheel."""
+    """Whether a library file is the one vendored inside NumPy's wheel.
+
+    Cached: resolving the paths costs about 0.1 ms per library, on every
+    L-BFGS fit (and a loaded library's path does not change).
+    """
     root = os.path.realpath(os.path.dirname(np.__file__))
     path = os.path.realpath(filepath)
     # auditwheel and delvewheel put it in numpy.libs, delocate in numpy/.dylibs.
