@@ -79,9 +79,10 @@ default='constant'
         Improvement threshold for sgd/adam (see ``n_iter_no_change``). With
         lbfgs it bounds both the projected gradient (scipy's ``gtol``) and
         the relative decrease of the loss (scipy's ``ftol``, set to
-        ``tol**2`` clipped to between the machine epsilon and scipy's default
-        of about 2.2e-9, since the decrease per step scales with the squared
-        gradient), so a tiny ``tol`` converges tightly.
+        ``tol**2`` clipped to between the machine epsilon of the model's
+        dtype and scipy's default of about 2.2e-9, since the decrease per
+        step scales with the squared gradient), so a tiny ``tol`` converges
+        tightly in float64. A float32 model keeps scipy's default ``ftol``.
 
     verbose : bool, default=False
         Print one line per epoch: epoch, loss, validation score, elapsed time.

@@ -124,7 +124,9 @@ def _check_signature(init):
     TypeError about a lambda's arguments (a Keras-style ``init(shape)``, say).
     Callables whose signature Python cannot read are simply called."""
     try:
-        signature = inspect.signature(init)
+        # Not follow_wrapped: an adapter made with functools.wraps around a
+        # Keras-style init(shape) reports the wrapped function's signature.
+        signature = inspect.signature(init, follow_wrapped=False)
     except (TypeError, ValueError):
         return
     try:

@@ -5,7 +5,8 @@ The network's flat parameter vector is the optimisation variable and
 its gradient in one pass.  ``tol`` is SciPy's ``gtol``, and it sets SciPy's
 ``ftol`` (the relative decrease of the loss below which L-BFGS stops) to
 ``tol**2``, clipped to ``[machine epsilon, SciPy's default of about
-2.2e-9]`` (see :func:`_ftol`), so a tiny ``tol`` really converges tightly.
+2.2e-9]`` (see :func:`_ftol`), so a tiny ``tol`` really converges tightly
+in float64.
 """
 
 import time
@@ -30,7 +31,7 @@ from ._threads import single_threaded_foreign_blas
 _SCIPY_FTOL = 1e7 * np.finfo(np.float64).eps
 
 
-def _ftol(tol):
+def _ftol(tol, dtype=np.float64):
     """SciPy's ``ftol`` for the estimators' ``tol``: ``tol**2``, clipped.
 
     Near a minimum an L-BFGS step lowers the loss by about the squared
@@ -43,10 +44,12 @@ def _ftol(tol):
     would stop after a first short step that lowered the loss by less than
     that, with the network barely trained and no warning, where
     scikit-learn's MLP (``gtol = tol`` and SciPy's default ``ftol``) trains
-    on. Never below the machine epsilon, under which no decrease is
-    representable.
+    on. Never below the machine epsilon of the network's dtype, under which
+    no decrease is representable and the line search fails instead (with a
+    warning): a float32 network, whose epsilon is about 1.2e-7, keeps
+    SciPy's default.
     """
-    return min(_SCIPY_FTOL, max(float(np.finfo(np.float64).eps), tol * tol))
+    return min(_SCIPY_FTOL, max(float(np.finfo(dtype).eps), tol * tol))
 
 
 class _LbfgsTraining:
@@ -165,7 +168,7 @@ class _LbfgsTraining:
                         "maxiter": self.max_iter,
                         "maxfun": self.max_fun,
                         "gtol": self.tol,
-                        "ftol": _ftol(float(self.tol)),
+                        "ftol": _ftol(float(self.tol), net.dtype),
                     },
                 )
             # A normal end: nothing else is pending, so the hooks' errors

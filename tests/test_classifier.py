@@ -748,3 +748,24 @@ def test_validation_scores_are_accuracy_whatever_the_class_weight(class_weight):
         weighted = clone(clf).fit(X, y, sample_weight=w)
     sums = np.asarray(weighted.validation_scores_)
     assert not np.allclose(sums * 30, np.round(sums * 30), atol=1e-9)
+
+
+def test_float32_lbfgs_with_a_small_tol_stops_without_a_line_search_failure():
+    # A float32 loss stops changing at a relative 1e-7 or so: with SciPy's
+    # ftol at tol**2 its line search failed instead ("ABNORMAL", a
+    # ConvergenceWarning). A float32 model keeps SciPy's default ftol.
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)[:500].astype(np.float32)
+    clf = BPClassifier(
+        hidden_layer_sizes=(16,),
+        activation="tanh",
+        solver="lbfgs",
+        alpha=2.0,
+        tol=1e-7,
+        max_iter=5000,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf.fit(X, y[:500])
+    assert clf.coefs_[0].dtype == np.float32

@@ -182,6 +182,25 @@ def test_callable_init_of_another_signature_is_named(init):
         clf.fit(X, y)
 
 
+def test_callable_init_adapter_made_with_functools_wraps_is_accepted():
+    # inspect.signature follows __wrapped__ by default, which would report
+    # the wrapped Keras-style init(shape), not the adapter's four arguments.
+    import functools
+
+    def keras_init(shape):
+        return np.full(shape, 0.1)
+
+    @functools.wraps(keras_init)
+    def adapter(fan_in, fan_out, rng, dtype):
+        return keras_init((fan_in, fan_out)).astype(dtype)
+
+    clf = BPClassifier(hidden_layer_sizes=(4,), init=adapter, max_iter=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert clf.n_iter_ == 2
+
+
 def test_callable_init_keeps_its_own_type_errors():
     # A TypeError raised inside a callable that takes the four arguments is
     # the caller's own bug: it propagates as it is.

@@ -396,3 +396,38 @@ def test_warm_starts_with_early_stopping_hold_out_the_same_rows(digits, monkeypa
     held_out.clear()
     _quiet_fit(clf.set_params(warm_start=False), X, y)
     assert_array_equal(held_out[0], splits[0])
+
+
+def test_a_new_run_of_validation_scores_draws_a_new_split(digits, monkeypatch):
+    # Unseeded fresh fits, a refit with another random_state, and early
+    # stopping turned off and on again each start a new run of validation
+    # scores, with a split of its own.
+    from skbpnet._stochastic import _StochasticTraining
+
+    X, y = digits
+    held_out = []
+    score_indices = _StochasticTraining._score_indices
+
+    def spy(self, net, X, Y, sample_weight, idx, *args):
+        held_out.append(np.sort(idx))
+        return score_indices(self, net, X, Y, sample_weight, idx, *args)
+
+    monkeypatch.setattr(_StochasticTraining, "_score_indices", spy)
+
+    def split_of(clf, **params):
+        held_out.clear()
+        _quiet_fit(clf.set_params(**params), X, y)
+        return held_out[0]
+
+    common = dict(hidden_layer_sizes=(4,), early_stopping=True, max_iter=1)
+    unseeded = BPClassifier(**common)
+    assert not np.array_equal(split_of(unseeded), split_of(unseeded))
+    seeded = BPClassifier(**common, random_state=0)
+    split_of(seeded)
+    assert_array_equal(
+        split_of(seeded, random_state=1),
+        split_of(BPClassifier(**common, random_state=1)),
+    )
+    first = split_of(seeded, warm_start=True)
+    _quiet_fit(seeded.set_params(early_stopping=False), X, y)
+    assert not np.array_equal(split_of(seeded, early_stopping=True), first)
