@@ -145,7 +145,9 @@ ATTRIBUTES = """\
         None with early stopping.
 
     loss_curve_ : list of float
-        Training loss after every epoch (lbfgs: every iteration).
+        Training loss after every epoch (lbfgs: every iteration). With
+        dropout, the loss of the dropped-out networks the batches trained,
+        above that of the full network ``predict`` uses.
 
     validation_scores_ : list of float or None
         Validation score after every epoch with early stopping, else None.

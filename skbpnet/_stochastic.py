@@ -523,14 +523,19 @@ class _OptimizerState:
         """Take ``est``'s current hyperparameters, keeping the state."""
         opt = self.optimizer
         changed = self.schedule is not None and est.learning_rate != self.schedule
+        rate = est._scheduled_rate(self.epoch)
         if changed or float(est.learning_rate_init) != self.learning_rate_init:
             # A new schedule takes over at once: 'constant' after
             # 'exponential' must not keep the decayed rate, and 'exponential'
             # or 'invscaling' give their scheduled rate at once (not
             # learning_rate_init for one call, then that rate).
             self.learning_rate_init = float(est.learning_rate_init)
-            rate = est._scheduled_rate(self.epoch)
             opt.learning_rate = self.learning_rate_init if rate is None else rate
+        elif rate is not None:
+            # The same schedule, but decay_rate or power_t may have changed:
+            # the scheduled rate at once too. (Unchanged, it is the rate
+            # _schedule set after the last epoch.)
+            opt.learning_rate = rate
         self.schedule = est.learning_rate
         if isinstance(opt, SGD):
             opt.momentum = float(est.momentum)

@@ -180,6 +180,45 @@ def test_switching_to_exponential_mid_stream_gives_the_streams_rate(before):
     assert rates == pytest.approx([0.01 * 0.5**4, 0.01 * 0.5**5])
 
 
+@pytest.mark.parametrize(
+    "schedule, change, expected",
+    [
+        # After 3 one-batch calls: 0.1 * 0.9**3, not 0.1 * 0.5**3 for a call.
+        ("exponential", {"decay_rate": 0.9}, 0.1 * 0.9**3),
+        # After 300 samples: 0.1 / 301**0.25, not 0.1 / 301**0.5.
+        ("invscaling", {"power_t": 0.25}, 0.1 / 301**0.25),
+    ],
+)
+def test_a_changed_decay_rate_or_power_t_applies_at_once(schedule, change, expected):
+    from sklearn.datasets import make_classification
+
+    from skbpnet import BPClassifier
+
+    X, y = make_classification(100, 5, random_state=0)
+    clf = BPClassifier(
+        hidden_layer_sizes=(4,),
+        solver="sgd",
+        learning_rate=schedule,
+        decay_rate=0.5,
+        power_t=0.5,
+        learning_rate_init=0.1,
+        random_state=0,
+    )
+    for _ in range(3):
+        clf.partial_fit(X, y, classes=[0, 1])
+    rates = []
+    step = SGD.step
+
+    def record_rate(self, params, grad):
+        rates.append(self.learning_rate)
+        return step(self, params, grad)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SGD, "step", record_rate)
+        clf.set_params(**change).partial_fit(X, y)
+    assert rates == pytest.approx([expected])
+
+
 def test_a_new_optimizer_mid_stream_goes_on_with_invscalings_rate():
     # Nesterov toggled: a new SGD, but the rate is that of the samples seen,
     # not learning_rate_init for one call.
