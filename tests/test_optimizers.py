@@ -145,6 +145,21 @@ def test_switching_the_schedule_mid_stream_restarts_from_learning_rate_init():
     assert clf._optimizer.optimizer.learning_rate == 0.01
 
 
+def _sgd_rates(train):
+    """The learning rate of every SGD step that ``train()`` takes."""
+    rates = []
+    step = SGD.step
+
+    def record_rate(self, params, grad):
+        rates.append(self.learning_rate)
+        return step(self, params, grad)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(SGD, "step", record_rate)
+        train()
+    return rates
+
+
 @pytest.mark.parametrize("before", ["constant", "invscaling", "adaptive"])
 def test_switching_to_exponential_mid_stream_gives_the_streams_rate(before):
     # Not learning_rate_init for one call and then the decayed rate: the
@@ -164,18 +179,8 @@ def test_switching_to_exponential_mid_stream_gives_the_streams_rate(before):
     )
     for _ in range(4):
         clf.partial_fit(X, y, classes=[0, 1])
-    rates = []
-    step = type(clf._optimizer).step
-
-    def record_rate(self, params, grad):
-        rates.append(self.optimizer.learning_rate)
-        return step(self, params, grad)
-
     clf.set_params(learning_rate="exponential")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(type(clf._optimizer), "step", record_rate)
-        for _ in range(2):
-            clf.partial_fit(X, y)
+    rates = _sgd_rates(lambda: [clf.partial_fit(X, y) for _ in range(2)])
     # One batch per call (100 rows).
     assert rates == pytest.approx([0.01 * 0.5**4, 0.01 * 0.5**5])
 
@@ -206,16 +211,7 @@ def test_a_changed_decay_rate_or_power_t_applies_at_once(schedule, change, expec
     )
     for _ in range(3):
         clf.partial_fit(X, y, classes=[0, 1])
-    rates = []
-    step = SGD.step
-
-    def record_rate(self, params, grad):
-        rates.append(self.learning_rate)
-        return step(self, params, grad)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(SGD, "step", record_rate)
-        clf.set_params(**change).partial_fit(X, y)
+    rates = _sgd_rates(lambda: clf.set_params(**change).partial_fit(X, y))
     assert rates == pytest.approx([expected])
 
 
@@ -236,16 +232,9 @@ def test_a_new_optimizer_mid_stream_goes_on_with_invscalings_rate():
     )
     for _ in range(3):
         clf.partial_fit(X, y, classes=[0, 1])
-    rates = []
-    step = SGD.step
-
-    def record_rate(self, params, grad):
-        rates.append(self.learning_rate)
-        return step(self, params, grad)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(SGD, "step", record_rate)
-        clf.set_params(nesterovs_momentum=False).partial_fit(X, y)
+    rates = _sgd_rates(
+        lambda: clf.set_params(nesterovs_momentum=False).partial_fit(X, y)
+    )
     assert clf._optimizer.optimizer.nesterov is False
     # One batch, trained after 300 samples.
     assert rates == pytest.approx([0.01 / 301**0.5])

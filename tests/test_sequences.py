@@ -360,22 +360,28 @@ def test_invscaling_warm_start_goes_on_with_the_scheduled_rate(digits):
         assert_array_equal(a, b)
 
 
-def test_warm_starts_with_early_stopping_hold_out_the_same_rows(digits, monkeypatch):
+@pytest.fixture
+def held_out(monkeypatch):
+    """The validation rows of every epoch scored, sorted, as they are scored."""
+    from skbpnet._stochastic import _StochasticTraining
+
+    rows = []
+    score_indices = _StochasticTraining._score_indices
+
+    def spy(self, net, X, Y, sample_weight, idx, *args):
+        rows.append(np.sort(idx))
+        return score_indices(self, net, X, Y, sample_weight, idx, *args)
+
+    monkeypatch.setattr(_StochasticTraining, "_score_indices", spy)
+    return rows
+
+
+def test_warm_starts_with_early_stopping_hold_out_the_same_rows(digits, held_out):
     # The best score a warm start carries over was measured on the rows held
     # out before; scoring this fit on other rows (some of them trained on)
     # would compare unlike things. A new run of validation scores (early
     # stopping turned off, then on) may draw a new split.
-    from skbpnet._stochastic import _StochasticTraining
-
     X, y = digits
-    held_out = []
-    score_indices = _StochasticTraining._score_indices
-
-    def spy(self, net, X, Y, sample_weight, idx, *args):
-        held_out.append(np.sort(idx))
-        return score_indices(self, net, X, Y, sample_weight, idx, *args)
-
-    monkeypatch.setattr(_StochasticTraining, "_score_indices", spy)
     clf = BPClassifier(
         hidden_layer_sizes=(8,),
         early_stopping=True,
@@ -398,21 +404,11 @@ def test_warm_starts_with_early_stopping_hold_out_the_same_rows(digits, monkeypa
     assert_array_equal(held_out[0], splits[0])
 
 
-def test_a_new_run_of_validation_scores_draws_a_new_split(digits, monkeypatch):
+def test_a_new_run_of_validation_scores_draws_a_new_split(digits, held_out):
     # Unseeded fresh fits, a refit with another random_state, and early
     # stopping turned off and on again each start a new run of validation
     # scores, with a split of its own.
-    from skbpnet._stochastic import _StochasticTraining
-
     X, y = digits
-    held_out = []
-    score_indices = _StochasticTraining._score_indices
-
-    def spy(self, net, X, Y, sample_weight, idx, *args):
-        held_out.append(np.sort(idx))
-        return score_indices(self, net, X, Y, sample_weight, idx, *args)
-
-    monkeypatch.setattr(_StochasticTraining, "_score_indices", spy)
 
     def split_of(clf, **params):
         held_out.clear()
