@@ -506,7 +506,8 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
             else:
                 Z, inputs_finite = forward_checked(*args)
             if not inputs_finite:
-                assert_all_finite(X, input_name="X")
+                # scikit-learn's own message, with its advice for NaN.
+                assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
         if not np.isfinite(Z).all():
             raise ValueError(
                 "The network's outputs overflow (inf or NaN) for some rows of X. "

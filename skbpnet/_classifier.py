@@ -20,6 +20,24 @@ from ._params import InvalidParameterError
 from ._targets import OneHotRows
 
 
+def _partial_fit_available(est):
+    """partial_fit exists for the stochastic solvers, without 'balanced'.
+
+    'balanced' needs the class frequencies of the whole training set, which
+    one call's batch does not know: like partial_fit with 'lbfgs', the method
+    is then absent (so ``hasattr`` and scikit-learn's checks can tell).
+    """
+    _stochastic_only(est)
+    cw = est.class_weight
+    if isinstance(cw, str) and cw == "balanced":
+        raise AttributeError(
+            "partial_fit is not available with class_weight='balanced': one "
+            "batch does not know the class frequencies. Pass a dict, e.g. from "
+            "sklearn.utils.class_weight.compute_class_weight on all the labels."
+        )
+    return True
+
+
 class BPClassifier(ClassifierMixin, BaseBP):
     __doc__ = f"""Backpropagation neural-network classifier.
 
@@ -365,7 +383,7 @@ class BPClassifier(ClassifierMixin, BaseBP):
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
-    @available_if(_stochastic_only)
+    @available_if(_partial_fit_available)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train one epoch over the given batch.
 

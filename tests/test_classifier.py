@@ -354,6 +354,20 @@ def test_partial_fit(moons):
     assert not hasattr(BPClassifier(solver="lbfgs"), "partial_fit")
 
 
+def test_partial_fit_is_absent_with_balanced_class_weight():
+    # One batch does not know the class frequencies 'balanced' needs: the
+    # method is absent, as with lbfgs, and the error says what to pass.
+    X, y = make_classification(n_samples=60, random_state=0)
+    clf = BPClassifier(class_weight="balanced")
+    assert not hasattr(clf, "partial_fit")
+    with pytest.raises(AttributeError) as info:
+        clf.partial_fit(X, y, classes=[0, 1])
+    # scikit-learn's available_if raises its own message from the reason.
+    assert "Pass a dict" in str(info.value) + str(info.value.__cause__)
+    clf.set_params(class_weight={0: 1.0, 1: 3.0}).partial_fit(X, y, classes=[0, 1])
+    assert clf.n_iter_ == 1
+
+
 def test_class_weight_balanced_equals_sample_weight():
     X, y = make_classification(n_samples=200, weights=[0.85], random_state=0)
     a = fast(class_weight="balanced", max_iter=50)
