@@ -59,7 +59,9 @@ class BPClassifier(ClassifierMixin, BaseBP):
         equals ``k`` copies of the row. Classes a dict does not name weigh 1;
         it may name labels that are not classes only if it names every class
         (as in scikit-learn), and a ``partial_fit`` batch need not contain
-        the classes it names. Single-label targets only. It weighs the
+        the classes it names. With 'balanced' there is no ``partial_fit``
+        (one batch does not know the class frequencies). Single-label
+        targets only. It weighs the
         training loss only: the early-stopping validation score is accuracy
         weighted by ``sample_weight`` alone, as ``score`` computes it.
 
