@@ -5,7 +5,7 @@ The network's flat parameter vector is the optimisation variable and
 its gradient in one pass.  ``tol`` is SciPy's ``gtol``, and it sets SciPy's
 ``ftol`` (the relative decrease of the loss below which L-BFGS stops) to
 ``tol**2``, clipped to ``[machine epsilon, SciPy's default of about
-2.2e-9]`` (see :func:`_ftol`), so a tiny ``tol`` really converges tightly
+2.2e-9]`` (see ``_ftol``), so a tiny ``tol`` really converges tightly
 in float64.
 """
 
