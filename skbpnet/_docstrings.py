@@ -146,8 +146,8 @@ ATTRIBUTES = """\
 
     loss_curve_ : list of float
         Training loss after every epoch (lbfgs: every iteration). With
-        dropout, the loss of the dropped-out networks the batches trained,
-        above that of the full network ``predict`` uses.
+        dropout, the loss of the dropped-out networks the batches trained
+        (usually above that of the full network ``predict`` uses).
 
     validation_scores_ : list of float or None
         Validation score after every epoch with early stopping, else None.
