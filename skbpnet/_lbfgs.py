@@ -259,7 +259,7 @@ def _warn_if_untrained(data_loss, constant, estimator, result):
     warnings.warn(
         f"lbfgs stopped after {estimator.n_iter_} iteration(s) with a training "
         f"data loss of {data_loss:.6g} (penalty excluded), above the "
-        f"{constant:.6g} of a constant prediction: the network did not train, "
+        f"{constant:.6g} of the best constant prediction: the network did not train, "
         f"though SciPy's L-BFGS-B reported {result.message!r}. "
         f"{cause or 'This'} happens with unscaled data: scale the inputs (e.g. "
         f"StandardScaler) and, for regression, the targets.{float32}",

@@ -38,7 +38,13 @@ def _weighted_sum(per_sample, s):
 
 
 def _weighted_mean(Y, s):
-    """Column means of ``Y`` weighted by ``s`` (an array or a scalar 1/n)."""
+    """Column means of ``Y`` weighted by ``s`` (an array or a scalar 1/n).
+
+    ``Y`` may also be targets kept as class codes (``column_means``), whose
+    dense matrix is not built for this.
+    """
+    if hasattr(Y, "column_means"):
+        return Y.column_means(s)
     if not isinstance(s, np.ndarray):
         return Y.mean(axis=0)
     return s @ Y
@@ -142,7 +148,7 @@ class _Loss:
         return 1.0
 
     def constant_loss(self, Y, s):
-        """Weighted loss of a constant prediction that ignores the inputs.
+        """Weighted loss of the best constant prediction, which ignores the inputs.
 
         The scale against which a trained network's loss is judged: a network
         far worse than a constant has blown up.
@@ -199,8 +205,12 @@ class BinaryLogLoss(_Loss):
         return loss
 
     def constant_loss(self, Y, s):
-        # Probability 1/2 for every output (z = 0): log 2 per output.
-        return Y.shape[1] * float(np.log(2.0))
+        # The best constant, each output's weighted frequency p of 1s: the
+        # binary entropy of p, summed over the outputs. (Probability 1/2,
+        # log 2 per output, would let a network that stopped far above the
+        # best constant on imbalanced labels pass as trained.)
+        p = _weighted_mean(Y, s)
+        return float(-(xlogy(p, p) + xlogy(1 - p, 1 - p)).sum())
 
 
 class SoftmaxCrossEntropy(_Loss):
@@ -219,9 +229,9 @@ class SoftmaxCrossEntropy(_Loss):
         return Z
 
     def constant_loss(self, Y, s):
-        # Uniform probabilities (z = 0): log K, whatever the targets (which
-        # may be kept as class codes rather than one-hot rows).
-        return float(np.log(Y.shape[1]))
+        # The best constant, the weighted class frequencies: their entropy.
+        p = _weighted_mean(Y, s)
+        return float(-xlogy(p, p).sum())
 
     def value_and_delta(self, Z, Y, s, delta, compute_loss=True, scratch=None):
         # Fused: the shifted logits, their exponentials and the row sums

@@ -165,7 +165,7 @@ def _warn_if_blown_up(
 ):
     """Warn when the kept weights' ``loss`` is far above both references.
 
-    ``reference`` is the loss of a constant prediction (``constant_loss`` of
+    ``reference`` is the loss of the best constant prediction (``constant_loss`` of
     the loss object), ``start_loss`` the first batch's loss before training.
     ``best_epoch``: early stopping kept the best validation epoch's weights,
     and ``loss`` is their training loss.
@@ -180,7 +180,7 @@ def _warn_if_blown_up(
     )
     warnings.warn(
         f"Training blew up: {which}, more than "
-        f"{_EXPLODED:.0f} times both the loss of a constant prediction "
+        f"{_EXPLODED:.0f} times both the loss of the best constant prediction "
         f"({reference:.3g}) and the loss before training ({start_loss:.3g}). "
         "The weights stayed finite, so training was not stopped. "
         + _advice(solver, weight_ratio),

@@ -74,6 +74,21 @@ class OneHotRows:
         """The targets of ``rows`` (an index array), still as class codes."""
         return OneHotRows(self.codes[rows], self.shape[1], self.dtype)
 
+    def column_means(self, s):
+        """Column means of the dense matrix, weighted by ``s``.
+
+        ``s`` is an array of row weights summing to one, or a scalar (equal
+        weights).  Counted from the codes: the dense matrix is not built.
+        """
+        weights = s if isinstance(s, np.ndarray) else None
+        freq = np.bincount(
+            self.codes, weights=weights, minlength=max(self.shape[1], 2)
+        ).astype(np.float64)
+        if weights is None:
+            freq /= self.shape[0]
+        # One column holds the indicator of class 1.
+        return freq[1:2] if self.shape[1] == 1 else freq
+
     def __array__(self, dtype=None, copy=None):
         dense = self[:]
         return dense if dtype is None else dense.astype(dtype, copy=False)

@@ -138,7 +138,7 @@ def test_row_reductions_match_numpy(shape, dtype):
     "name", ["binary_log_loss", "softmax_cross_entropy", "squared_error", "poisson"]
 )
 def test_constant_loss_is_the_loss_of_the_documented_constant(name, weighted):
-    """Zero logits for the classifiers, the best constant for regression."""
+    """The best constant: class frequencies, or the (weighted) mean."""
     rng = np.random.default_rng(0)
     loss = LOSSES[name]
     n, k = 40, 3
@@ -160,16 +160,44 @@ def test_constant_loss_is_the_loss_of_the_documented_constant(name, weighted):
         Z = np.broadcast_to(z, Y.shape).copy()
         return loss.value_and_delta(Z, Y, s, np.empty_like(Y))
 
-    if name in ("softmax_cross_entropy", "binary_log_loss"):
-        assert value == pytest.approx(loss_of(np.zeros(k)), rel=1e-12)
-        return
     mean = s @ Y
-    best = np.log(np.where(mean > 0, mean, 1e-300)) if name == "poisson" else mean
+    if name == "softmax_cross_entropy":
+        best = np.log(mean)
+    elif name == "binary_log_loss":
+        best = np.log(mean / (1 - mean))
+    elif name == "poisson":
+        best = np.log(np.where(mean > 0, mean, 1e-300))
+    else:
+        best = mean
     assert value == pytest.approx(loss_of(best), rel=1e-10)
     for j in range(1, k):  # any other constant does worse
         moved = best.copy()
         moved[j] += 0.1
         assert loss_of(moved) > value
+    if name != "poisson":  # (whose first output's best constant is mu = 0)
+        assert loss_of(np.zeros(k)) > value  # zero logits / outputs
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("n_classes", [2, 4])
+def test_constant_loss_of_class_codes_equals_that_of_dense_rows(n_classes, weighted):
+    """Targets kept as class codes give the dense matrix's constant loss."""
+    from skbpnet._targets import OneHotRows
+
+    rng = np.random.default_rng(1)
+    n = 50
+    codes = rng.integers(0, n_classes, n)
+    codes[:3] = np.arange(3) % n_classes  # every class present
+    columns = 1 if n_classes == 2 else n_classes
+    rows = OneHotRows(codes, columns, np.float64)
+    s = rng.random(n) if weighted else None
+    if weighted:
+        s /= s.sum()
+    s_arg = s if weighted else 1.0 / n
+    name = "binary_log_loss" if n_classes == 2 else "softmax_cross_entropy"
+    dense = LOSSES[name].constant_loss(np.asarray(rows), s_arg)
+    assert LOSSES[name].constant_loss(rows, s_arg) == pytest.approx(dense, rel=1e-12)
+    assert dense > 0.1
 
 
 @pytest.mark.parametrize("weighted", [False, True])

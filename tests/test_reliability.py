@@ -211,7 +211,7 @@ def test_lbfgs_that_stalls_on_unscaled_data_warns():
     X, y = load_diabetes(return_X_y=True, scaled=False)
     reg = BPRegressor(loss="poisson", solver="lbfgs", random_state=0)
     with pytest.warns(
-        ConvergenceWarning, match="of a constant prediction: the network did not train"
+        ConvergenceWarning, match="best constant prediction: the network did not train"
     ):
         reg.fit(X, y)
     assert reg.n_iter_ < 5
@@ -222,6 +222,35 @@ def test_lbfgs_that_stalls_on_unscaled_data_warns():
             loss="poisson", solver="lbfgs", max_iter=2000, random_state=0
         ).fit(StandardScaler().fit_transform(X), y)
     assert scaled.n_iter_ > 5
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_lbfgs_classifier_stopped_above_the_class_frequencies_warns(n_classes):
+    # 5 % of one class: predicting the frequencies costs far less than
+    # uniform probabilities. A large tol stops L-BFGS after a step, above
+    # the frequencies' loss though below the uniform one: no training.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 3))
+    y = (rng.uniform(size=400) < 0.05).astype(int)
+    if n_classes == 3:
+        y[:200] += 2 * (rng.uniform(size=200) < 0.05)
+    clf = BPClassifier(
+        hidden_layer_sizes=(5,),
+        activation="tanh",
+        solver="lbfgs",
+        tol=0.3,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="the network did not train"):
+        clf.fit(X, y)
+    counts = np.bincount(y) / y.size
+    frequencies_loss = -xlogy(counts, counts).sum()
+    data_loss = log_loss(y, clf.predict_proba(X))
+    assert frequencies_loss * 1.01 < data_loss < np.log(n_classes)
+    # Trained properly, the same model does not warn.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*the network did not train")
+        clf.set_params(tol=1e-4, max_iter=500).fit(X, y)
 
 
 def test_lbfgs_whose_every_step_overflows_warns_and_keeps_the_start():
@@ -236,7 +265,7 @@ def test_lbfgs_whose_every_step_overflows_warns_and_keeps_the_start():
         hidden_layer_sizes=(32,), solver="lbfgs", init=init, random_state=0
     )
     with pytest.warns(
-        ConvergenceWarning, match="of a constant prediction: the network did not train"
+        ConvergenceWarning, match="best constant prediction: the network did not train"
     ):
         reg.fit(X * 1e100, y)
     assert np.isfinite(reg.loss_curve_).all()
@@ -972,7 +1001,10 @@ def test_a_heavy_first_row_does_not_inflate_the_blow_up_reference(monkeypatch):
     with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
         clf.fit(X, y, sample_weight=sw)
     # One row's log loss at the start, near log(2), not 1e4 / 50 times it.
-    assert seen["start"] < 5 * seen["reference"]
+    assert seen["start"] < 5 * np.log(2)
+    # The constant reference: the entropy of the weighted class frequencies.
+    p = sw[y == 1].sum() / sw.sum()
+    assert seen["reference"] == pytest.approx(-xlogy(p, p) - xlogy(1 - p, 1 - p))
 
 
 def test_subnormal_uniform_weights_train_as_unweighted():
