@@ -56,7 +56,8 @@ class _LbfgsTraining:
     """The L-BFGS training loop of :class:`~skbpnet._base.BaseBP`.
 
     A mixin: it reads the estimator's hyperparameters and writes its fitted
-    history (``n_iter_``, ``loss_``, ``loss_curve_``, ``gradient_norms_``).
+    history (``n_iter_``, ``loss_``, ``best_loss_``, ``loss_curve_``,
+    ``gradient_norms_``).
     """
 
     def _fit_lbfgs(self, net, X, Y, sample_weight, tasks):
@@ -78,8 +79,7 @@ class _LbfgsTraining:
             # term as scikit-learn does (see Network.reported_loss).
             if net.report_scale == 1.0 or not np.isfinite(fun):
                 return fun
-            W = x[: net.n_weights]
-            penalty = 0.5 * l2 * float(np.einsum("i,i->", W, W))
+            penalty = l2 * net.penalty(x)
             return net.reported_loss(fun - penalty, penalty)
 
         def objective(x):

@@ -155,7 +155,7 @@ class _Loss:
         """
         raise NotImplementedError
 
-    def value_and_delta(self, Z, Y, s, delta, compute_loss=True, scratch=None):
+    def value_and_delta(self, Z, Y, s, delta, scratch=None):
         """Weighted loss and output delta.
 
         Parameters
@@ -169,14 +169,12 @@ class _Loss:
             weighted mini-batch need not sum to one.
         delta : ndarray of shape (n_samples, n_outputs)
             Output buffer for :math:`\\partial L / \\partial Z`.
-        compute_loss : bool, default=True
-            Whether to evaluate the loss value (the delta is always computed).
         scratch : ndarray of the shape of ``delta``, optional
             Work array for the loss value; allocated when not given.
 
         Returns
         -------
-        loss : float or None
+        loss : float
         """
         raise NotImplementedError
 
@@ -184,21 +182,17 @@ class _Loss:
 class BinaryLogLoss(_Loss):
     """Log loss of independent sigmoid outputs (binary and multilabel)."""
 
-    name = "log_loss"
     out_activation = "logistic"
 
     def inverse_link(self, Z):
         return expit(Z, out=Z)
 
-    def value_and_delta(self, Z, Y, s, delta, compute_loss=True, scratch=None):
-        loss = None
-        if compute_loss:
-            # -[y log p + (1-y) log(1-p)] with p = sigmoid(z) is
-            # softplus(z) - y z.
-            YZ = np.multiply(Y, Z, out=_work(scratch, delta))
-            per_entry = np.logaddexp(0, Z, out=delta)
-            per_entry -= YZ
-            loss = _weighted_total(per_entry, s)
+    def value_and_delta(self, Z, Y, s, delta, scratch=None):
+        # -[y log p + (1-y) log(1-p)] with p = sigmoid(z) is softplus(z) - y z.
+        YZ = np.multiply(Y, Z, out=_work(scratch, delta))
+        per_entry = np.logaddexp(0, Z, out=delta)
+        per_entry -= YZ
+        loss = _weighted_total(per_entry, s)
         expit(Z, out=delta)
         delta -= Y
         _scale_rows(delta, s)
@@ -216,7 +210,6 @@ class BinaryLogLoss(_Loss):
 class SoftmaxCrossEntropy(_Loss):
     """Cross-entropy of a softmax output against one-hot targets."""
 
-    name = "log_loss"
     out_activation = "softmax"
     needs_scratch = False  # the fused pass works in the delta buffer alone
 
@@ -233,29 +226,26 @@ class SoftmaxCrossEntropy(_Loss):
         p = _weighted_mean(Y, s)
         return float(-xlogy(p, p).sum())
 
-    def value_and_delta(self, Z, Y, s, delta, compute_loss=True, scratch=None):
+    def value_and_delta(self, Z, Y, s, delta, scratch=None):
         # Fused: the shifted logits, their exponentials and the row sums
         # serve both the probabilities and the loss, in a few passes.
         # The delta buffer is the scratch of the row maxima: it is
         # overwritten with the shifted logits right after.
         shift = _row_max(Z, delta)[:, None]
         np.subtract(Z, shift, out=delta)
-        loss = None
         weighted = isinstance(s, np.ndarray)
-        if compute_loss:
-            # Sum (or per-row values) of z_y - max over the batch.
-            target_logit = _row_dot(Y, delta) if weighted else np.vdot(Y, delta)
+        # Sum (or per-row values) of z_y - max over the batch.
+        target_logit = _row_dot(Y, delta) if weighted else np.vdot(Y, delta)
         np.exp(delta, out=delta)
         norm = _row_sum(delta)
         delta /= norm[:, None]
-        if compute_loss:
-            # -log p_y = log(sum exp(z - max)) - (z_y - max); never log(0).
-            log_norm = np.log(norm, out=norm)
-            if weighted:
-                log_norm -= target_logit
-                loss = _weighted_sum(log_norm, s)
-            else:
-                loss = float((log_norm.sum() - target_logit) * s)
+        # -log p_y = log(sum exp(z - max)) - (z_y - max); never log(0).
+        log_norm = np.log(norm, out=norm)
+        if weighted:
+            log_norm -= target_logit
+            loss = _weighted_sum(log_norm, s)
+        else:
+            loss = float((log_norm.sum() - target_logit) * s)
         delta -= Y
         _scale_rows(delta, s)
         return loss
@@ -273,7 +263,6 @@ class SquaredError(_Loss):
     :meth:`report_scale` lets ``loss_`` do the same.
     """
 
-    name = "squared_error"
     out_activation = "identity"
 
     def report_scale(self, n_outputs):
@@ -282,14 +271,12 @@ class SquaredError(_Loss):
     def inverse_link(self, Z):
         return Z
 
-    def value_and_delta(self, Z, Y, s, delta, compute_loss=True, scratch=None):
+    def value_and_delta(self, Z, Y, s, delta, scratch=None):
         R = np.subtract(Z, Y, out=delta)  # the residual is the delta
-        loss = None
-        if compute_loss:
-            # Summed by NumPy (pairwise): a BLAS dot (vdot) would accumulate
-            # a large float32 batch in float32, one term at a time.
-            squares = np.square(R, out=_work(scratch, delta))
-            loss = 0.5 * _weighted_total(squares, s)
+        # Summed by NumPy (pairwise): a BLAS dot (vdot) would accumulate a
+        # large float32 batch in float32, one term at a time.
+        squares = np.square(R, out=_work(scratch, delta))
+        loss = 0.5 * _weighted_total(squares, s)
         _scale_rows(delta, s)
         return loss
 
@@ -306,23 +293,20 @@ class PoissonLoss(_Loss):
     a perfect fit has zero loss, as in scikit-learn.
     """
 
-    name = "poisson"
     out_activation = "exp"
 
     def inverse_link(self, Z):
         return np.exp(Z, out=Z)
 
-    def value_and_delta(self, Z, Y, s, delta, compute_loss=True, scratch=None):
-        loss = None
-        if compute_loss:
-            # mu - y z + y log y - y, entry by entry, as scikit-learn's
-            # half Poisson deviance.
-            T = _work(scratch, delta)
-            per_entry = np.exp(Z, out=delta)
-            per_entry -= np.multiply(Y, Z, out=T)
-            per_entry += xlogy(Y, Y, out=T)
-            per_entry -= Y
-            loss = _weighted_total(per_entry, s)
+    def value_and_delta(self, Z, Y, s, delta, scratch=None):
+        # mu - y z + y log y - y, entry by entry, as scikit-learn's half
+        # Poisson deviance.
+        T = _work(scratch, delta)
+        per_entry = np.exp(Z, out=delta)
+        per_entry -= np.multiply(Y, Z, out=T)
+        per_entry += xlogy(Y, Y, out=T)
+        per_entry -= Y
+        loss = _weighted_total(per_entry, s)
         np.exp(Z, out=delta)
         delta -= Y
         _scale_rows(delta, s)
@@ -341,3 +325,7 @@ LOSSES = {
     "squared_error": SquaredError(),
     "poisson": PoissonLoss(),
 }
+
+#: The name of the loss of each output activation: every loss has its own
+#: canonical link, so a fitted model's ``out_activation_`` names its loss.
+LOSS_OF_OUTPUT = {loss.out_activation: name for name, loss in LOSSES.items()}

@@ -280,11 +280,16 @@ class Network:
         """Return independent copies of the weights and biases."""
         return [W.copy() for W in self.coefs], [b.copy() for b in self.intercepts]
 
-    def penalty(self):
-        """Half the sum of squared weights (biases excluded)."""
-        # einsum rather than np.dot: a BLAS dot on a busy 2-core machine pays
-        # for waking its threads, which costs more than the sum itself.
-        W = self.params[: self.n_weights]
+    def penalty(self, params=None):
+        """Half the sum of squared weights (biases excluded).
+
+        Of the network's parameters, or of a flat vector ``params`` laid out
+        like them (an L-BFGS iterate).
+        """
+        # Accumulated in float64 (einsum's dtype): a float32 BLAS dot, as in
+        # _square_sum, would round loss_ for large float32 layers. Once per
+        # epoch or evaluation, so its speed hardly matters.
+        W = (self.params if params is None else params)[: self.n_weights]
         return 0.5 * float(np.einsum("i,i->", W, W, dtype=np.float64))
 
     def reported_loss(self, data_loss, penalty):
@@ -299,9 +304,10 @@ class Network:
     def predict(self, X):
         """Outputs after the loss's inverse link, without the work arrays.
 
-        Rows whose raw outputs are not finite are NaN: the estimators'
-        ``predict`` refuses them, although the sigmoid maps +-inf to a finite
-        0 or 1.
+        What training scores its validation rows with. Rows whose raw outputs
+        are not finite are NaN (so they score as wrong), although the sigmoid
+        maps +-inf to a finite 0 or 1; the estimators' own predictions
+        (:func:`forward_checked`) raise on them instead.
         """
         raw = forward(self.layers, X, self.coefs, self.intercepts)
         # Before the link, which works in place.
@@ -371,7 +377,7 @@ class Network:
             self._A_out.append(A)
         return A  # pragma: no cover - the loop always returns
 
-    def backward(self, X, delta, l2):
+    def backward(self, X, delta):
         """Fill ``grad`` from the output delta of the last :meth:`forward`."""
         n = X.shape[0]
         sparse = sp.issparse(X)
@@ -393,7 +399,7 @@ class Network:
                 dA, self._A_pre[i - 1], self._caches[i - 1]
             )
 
-    def loss_grad(self, X, Y, s, l2, rng=None, compute_loss=True):
+    def loss_grad(self, X, Y, s, l2, rng=None):
         """Data loss on a batch and the gradient of the regularised loss.
 
         The returned value excludes the penalty ``l2 * penalty()`` (the
@@ -412,15 +418,11 @@ class Network:
             ``alpha / total sample weight of the training set``.
         rng : RandomState or None
             Source of dropout masks; ``None`` disables dropout.
-        compute_loss : bool
-            Skip the loss value (returns None) when only the gradient is needed.
         """
         Z = self.forward(X, rng)
         delta = self._delta_out[: X.shape[0]]
-        loss = self.loss.value_and_delta(
-            Z, Y, s, delta, compute_loss, self._scratch_rows(X.shape[0])
-        )
-        self.backward(X, delta, l2)
+        loss = self.loss.value_and_delta(Z, Y, s, delta, self._scratch_rows(X.shape[0]))
+        self.backward(X, delta)
         if l2:
             # The penalty's gradient, l2 * W, added to all weights at once.
             if self.l2_scratch is None:

@@ -172,8 +172,8 @@ def test_gradient_check_detects_a_small_error_in_a_bias(monkeypatch):
 
     backward = Network.backward
 
-    def off_by_a_little(self, X, delta, l2):
-        backward(self, X, delta, l2)
+    def off_by_a_little(self, X, delta):
+        backward(self, X, delta)
         self.grad_intercepts[0] *= 1.001
 
     monkeypatch.setattr(Network, "backward", off_by_a_little)
