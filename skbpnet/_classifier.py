@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import BaseBP, _stochastic_only
 from ._docstrings import ATTRIBUTES, PARAMETERS
-from ._losses import LOSSES
+from ._losses import LOSS_OF_OUTPUT, LOSSES
 from ._params import InvalidParameterError
 from ._targets import OneHotRows
 
@@ -30,12 +30,15 @@ def _partial_fit_available(est):
     _stochastic_only(est)
     cw = est.class_weight
     if isinstance(cw, str) and cw == "balanced":
-        raise AttributeError(
-            "partial_fit is not available with class_weight='balanced': one "
-            "batch does not know the class frequencies. Pass a dict, e.g. from "
-            "sklearn.utils.class_weight.compute_class_weight on all the labels."
-        )
+        raise AttributeError(_NO_BALANCED_PARTIAL_FIT)
     return True
+
+
+_NO_BALANCED_PARTIAL_FIT = (
+    "partial_fit is not available with class_weight='balanced': one batch "
+    "does not know the class frequencies. Pass a dict, e.g. from "
+    "sklearn.utils.class_weight.compute_class_weight on all the labels."
+)
 
 
 class BPClassifier(ClassifierMixin, BaseBP):
@@ -67,8 +70,8 @@ class BPClassifier(ClassifierMixin, BaseBP):
 
     Attributes
     ----------
-    classes_ : ndarray or list of ndarray
-        Class labels.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (for multilabel targets, the column indices).
 
 {ATTRIBUTES}
 
@@ -327,11 +330,8 @@ class BPClassifier(ClassifierMixin, BaseBP):
         if target_type == "multilabel-indicator":
             raise ValueError("class_weight is not supported for multilabel targets.")
         if incremental and cw == "balanced":
-            raise ValueError(
-                "class_weight='balanced' is not supported by partial_fit: one batch "
-                "does not know the class frequencies. Pass a dict, e.g. from "
-                "sklearn.utils.class_weight.compute_class_weight."
-            )
+            # Reached through a partial_fit bound before a set_params.
+            raise ValueError(_NO_BALANCED_PARTIAL_FIT)
         if isinstance(cw, dict):
             weights = _dict_class_weights(cw, self.classes_, y)
         elif sample_weight is not None:
@@ -427,6 +427,7 @@ class BPClassifier(ClassifierMixin, BaseBP):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
 
         Returns
         -------
@@ -444,14 +445,7 @@ class BPClassifier(ClassifierMixin, BaseBP):
         # Finite logits whose differences overflow (3e38 and -3e38 in
         # float32) give exact probabilities of 0 and 1: nothing to warn about.
         with np.errstate(over="ignore"):
-            return LOSSES[self._loss_key()].inverse_link(Z)
-
-    def _loss_key(self):
-        return (
-            "softmax_cross_entropy"
-            if self.out_activation_ == "softmax"
-            else "binary_log_loss"
-        )
+            return LOSSES[LOSS_OF_OUTPUT[self.out_activation_]].inverse_link(Z)
 
     def predict_proba(self, X):
         """Class probabilities.
@@ -459,6 +453,7 @@ class BPClassifier(ClassifierMixin, BaseBP):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
 
         Returns
         -------

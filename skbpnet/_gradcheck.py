@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ._batches import _drop_weightless, _normalised_weights
-from ._losses import LOSSES
+from ._losses import LOSS_OF_OUTPUT
 from ._safeguards import _quiet_overflow
 
 
@@ -73,7 +73,7 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     ----------
     estimator : BPClassifier or BPRegressor
         Fitted or not; it is not modified (biases are moved on a copy).
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Data; converted to float64.
     y : array-like
         Targets, as for ``fit``.
@@ -121,7 +121,7 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
         if "loss" in est.get_params():
             # A regressor's loss, too, is the one its output link was fitted
             # with (the classifiers' follows from their targets).
-            est.set_params(loss=_fitted_loss(estimator.out_activation_))
+            est.set_params(loss=LOSS_OF_OUTPUT[estimator.out_activation_])
             shape = y.shape if hasattr(y, "shape") else np.shape(y)
             n_outputs = shape[1] if len(shape) == 2 else 1
             if n_outputs != estimator.n_outputs_:
@@ -257,16 +257,6 @@ _JACOBIAN_ENTRIES = 2**21
 #: wrong derivative would go unnoticed.
 _MAX_MOVE = 1e-3
 _MAX_SWITCHED = 0.05
-
-
-def _fitted_loss(out_activation):
-    """The regression loss whose output link is ``out_activation``."""
-    from ._regressor import _REGRESSION_LOSSES
-
-    for name in _REGRESSION_LOSSES:
-        if LOSSES[name].out_activation == out_activation:
-            return name
-    raise ValueError(f"No regression loss has the output link {out_activation!r}.")
 
 
 def _leave_kinks(net, X, eps):

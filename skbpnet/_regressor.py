@@ -8,7 +8,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._base import BaseBP, _stochastic_only
 from ._docstrings import ATTRIBUTES, PARAMETERS
-from ._losses import LOSSES
+from ._losses import LOSS_OF_OUTPUT, LOSSES
 from ._params import check_option
 
 _REGRESSION_LOSSES = ("squared_error", "poisson")
@@ -216,6 +216,7 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
 
         Returns
         -------
@@ -223,9 +224,9 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
             Predictions; 1-D when the model has a single output.
         """
         check_is_fitted(self)
-        loss = "poisson" if self.out_activation_ == "exp" else "squared_error"
+        link = LOSSES[LOSS_OF_OUTPUT[self.out_activation_]].inverse_link
         with np.errstate(over="ignore"):
-            Y = LOSSES[loss].inverse_link(self._forward(X))
+            Y = link(self._forward(X))
         if not np.isfinite(Y).all():
             raise ValueError(
                 "Poisson predictions overflow: exp() of the network's output is "

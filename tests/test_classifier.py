@@ -366,6 +366,12 @@ def test_partial_fit_is_absent_with_balanced_class_weight():
     assert "Pass a dict" in str(info.value) + str(info.value.__cause__)
     clf.set_params(class_weight={0: 1.0, 1: 3.0}).partial_fit(X, y, classes=[0, 1])
     assert clf.n_iter_ == 1
+    # A partial_fit bound before the change still refuses.
+    bound = clf.partial_fit
+    clf.set_params(class_weight="balanced")
+    with pytest.raises(ValueError, match="Pass a dict"):
+        bound(X, y)
+    assert clf.n_iter_ == 1
 
 
 def test_class_weight_balanced_equals_sample_weight():
