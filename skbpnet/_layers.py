@@ -6,7 +6,7 @@ values it outputs (``units``), and how to map pre-activations ``Z`` to outputs
 ``A`` and an output gradient back to a pre-activation gradient.  The two
 directions sit side by side, one class per kind.
 
-This module imports NumPy only.
+This module imports NumPy, and SciPy through its activations.
 """
 
 import numpy as np

@@ -167,7 +167,8 @@ def validate_params(est):
     -------
     config : dict
         ``hidden_layer_sizes`` (tuple), ``activations`` (list of canonical
-        names), ``dropout`` (list of floats), one entry per hidden layer.
+        names), ``dropout`` (list of floats), one entry per hidden layer, and
+        ``maxout_pieces`` (int).
     """
     sizes = check_hidden_layer_sizes(est.hidden_layer_sizes)
     n_hidden = len(sizes)

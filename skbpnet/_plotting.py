@@ -115,6 +115,7 @@ class _NamedDisplay:
 
     @property
     def estimator_name(self):
+        """Deprecated alias of ``name``."""
         self._warn_estimator_name()
         return self.name
 
