@@ -259,3 +259,51 @@ def test_predict_marks_rows_whose_raw_outputs_overflow(loss):
         out = net.predict(np.array([[1.0], [0.0]]))
     assert np.isnan(out[0]).all()
     assert np.isfinite(out[1]).all()
+
+
+#: The engine (docs/engine.rst): NumPy and SciPy only, never scikit-learn.
+ENGINE = (
+    "_activations",
+    "_initializers",
+    "_layers",
+    "_losses",
+    "_network",
+    "_optimizers",
+    "_targets",
+    "_threads",
+)
+
+
+def test_the_engine_never_imports_scikit_learn():
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    import skbpnet
+
+    # A fresh interpreter where importing sklearn fails, and where the
+    # package's __init__ (which imports the estimators) is not run.
+    code = textwrap.dedent(
+        f"""
+        import importlib, sys, types
+
+        class NoSklearn:
+            def find_spec(self, name, path=None, target=None):
+                if name == "sklearn" or name.startswith("sklearn."):
+                    raise ImportError("the engine imported " + name)
+
+        sys.meta_path.insert(0, NoSklearn())
+        package = types.ModuleType("skbpnet")
+        package.__path__ = [{str(Path(skbpnet.__file__).parent)!r}]
+        sys.modules["skbpnet"] = package
+        for name in {ENGINE!r}:
+            importlib.import_module("skbpnet." + name)
+        print(sorted(m for m in sys.modules if m.startswith("skbpnet.")))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(sorted("skbpnet." + m for m in ENGINE))
