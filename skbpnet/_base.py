@@ -26,7 +26,13 @@ from sklearn.utils.validation import (
 from ._batches import _check_weight_total, _drop_weightless, _positive_rows
 from ._callbacks import CallbackSupportMixin, _Tasks, with_callbacks
 from ._lbfgs import _LbfgsTraining
-from ._network import PREDICT_CHUNK, Network, build_layers, forward_checked
+from ._network import (
+    PREDICT_CHUNK,
+    Network,
+    build_layers,
+    forward_checked,
+    weight_shapes,
+)
 from ._params import STOCHASTIC_SOLVERS, validate_params
 from ._safeguards import _quiet_overflow, _warn_interrupted
 from ._stochastic import _OptimizerState, _StochasticTraining
@@ -305,14 +311,16 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
 
     def _check_structure(self, config, n_outputs):
         shapes = [W.shape for W in self.coefs_]
-        expected = Network(
+        # The shapes alone: a Network would allocate its parameter buffers.
+        expected = weight_shapes(
             self.n_features_in_,
-            config["hidden_layer_sizes"],
-            config["activations"],
-            n_outputs,
-            "squared_error",
-            config["maxout_pieces"],
-        ).shapes
+            build_layers(
+                config["hidden_layer_sizes"],
+                config["activations"],
+                n_outputs,
+                config["maxout_pieces"],
+            ),
+        )
         if shapes != expected:
             raise ValueError(
                 "The network's shape changed since the last fit (hidden_layer_sizes, "

@@ -293,8 +293,8 @@ class BPClassifier(ClassifierMixin, BaseBP):
             return np.asarray(self._label_binarizer.transform(y), dtype=dtype)
         classes = self.classes_
         # classes_ is sorted and every label of y is in it (checked above).
-        idx = np.searchsorted(classes, y)
-        if not np.array_equal(classes[np.minimum(idx, len(classes) - 1)], y):
+        idx = _label_codes(classes, y)
+        if idx is None:
             return np.asarray(self._label_binarizer.transform(y), dtype=dtype)
         if len(classes) == 2:
             # One column, as small as y itself: a plain array is simplest.
@@ -545,10 +545,22 @@ def _dict_class_weights(class_weight, classes, y):
     for label, weight in class_weight.items():
         if label in index:
             per_class[index[label]] = weight
-    codes = np.searchsorted(classes, y)
-    if not np.array_equal(classes[np.minimum(codes, len(classes) - 1)], y):
+    codes = _label_codes(classes, y)
+    if codes is None:
         codes = np.array([index[label] for label in y.tolist()], dtype=np.intp)
     return per_class[codes]
+
+
+def _label_codes(classes, y):
+    """Position of each label of ``y`` in the sorted ``classes``.
+
+    None when a binary search cannot find them all (labels whose order and
+    equality disagree, such as NaN); the callers then look them up one by one.
+    """
+    codes = np.searchsorted(classes, y)
+    if np.array_equal(classes[np.minimum(codes, len(classes) - 1)], y):
+        return codes
+    return None
 
 
 def _balanced_weights(y, sample_weight):

@@ -60,6 +60,12 @@ def build_layers(hidden_layer_sizes, activations, n_outputs, maxout_pieces=2):
     return layers
 
 
+def weight_shapes(n_features, layers):
+    """``(fan_in, columns)`` of each layer's weight matrix."""
+    fan_ins = [n_features] + [layer.units for layer in layers[:-1]]
+    return [(fi, layer.n_cols) for fi, layer in zip(fan_ins, layers)]
+
+
 #: Entries per BLAS dot in a sum of squares.  OpenBLAS runs a dot of up to
 #: 10000 entries on the calling thread; longer ones wake its other threads,
 #: which on a busy machine costs more than the sum itself.
@@ -206,8 +212,7 @@ class Network:
         self.dropout = [float(p) for p in dropout] if dropout is not None else []
         self.dropout += [0.0] * (len(self.layers) - 1 - len(self.dropout))
 
-        fan_ins = [n_features] + [layer.units for layer in self.layers[:-1]]
-        self.shapes = [(fi, layer.n_cols) for fi, layer in zip(fan_ins, self.layers)]
+        self.shapes = weight_shapes(n_features, self.layers)
         # Layout: every weight matrix first, then every bias vector, so that
         # the L2 penalty and its gradient act on one contiguous slice.
         self.n_weights = int(sum(fi * fo for fi, fo in self.shapes))
