@@ -12,6 +12,7 @@ reduced comparison without going through the command line.
 
 import argparse
 import os
+import re
 import sys
 import textwrap
 import time
@@ -282,6 +283,10 @@ def _check_plot_path(path):
     Figure = _import_figure()
     if not path:
         raise CLIError("--plot: the file name is empty")
+    if os.path.isdir(path):
+        raise CLIError(f"--plot: {path} is a directory")
+    if not os.path.basename(path) or os.path.basename(path) in (".", ".."):
+        raise CLIError(f"--plot: {path} names a directory, not a file")
     ext = os.path.splitext(path)[1].lstrip(".").lower()
     if not ext:
         # What matplotlib's savefig does with a name without extension.
@@ -524,6 +529,11 @@ def _run(args):
     _say(f"total time: {time.perf_counter() - start:.1f} s")
 
 
+#: The start of the warning with which an estimator's fit reports a Ctrl-C
+#: (skbpnet's and scikit-learn's MLP's).
+_INTERRUPTED = "Training interrupted"
+
+
 def main(argv=None):
     """Run the command line.
 
@@ -543,10 +553,19 @@ def main(argv=None):
         args = parser.parse_args(argv)
         _check_args(parser, args)
         try:
-            _run(args)
+            with warnings.catch_warnings():
+                # BPClassifier and MLPClassifier catch a Ctrl-C in fit, keep
+                # their weights and only warn: here that would leave one fold
+                # (part-)trained and print its accuracy as if nothing happened.
+                warnings.filterwarnings(
+                    "error", message=_INTERRUPTED, category=UserWarning
+                )
+                _run(args)
         except CLIError as exc:
             parser.error(str(exc))
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, UserWarning) as exc:
+            if isinstance(exc, UserWarning) and not re.match(_INTERRUPTED, str(exc)):
+                raise
             print("interrupted", file=sys.stderr)
             return 130  # 128 + SIGINT, as shells report it
         except BrokenPipeError:

@@ -459,11 +459,16 @@ def test_plot_with_more_than_two_csv_features_errors(tmp_path, capsys):
         ("out.xyz", "'xyz'"),
         ("a_dir.png", "is a directory"),
         ("a_dir", "a_dir.png is a directory"),  # savefig would add .png
+        # Was written to "a_dir.png/.png.png" and reported as ".png".
+        ("a_dir.png/", "is a directory"),
+        ("new_dir/", "names a directory, not a file"),
+        (".", "is a directory"),
     ],
 )
 def test_bad_plot_path_fails_before_running(name, fragment, tmp_path, capsys):
     (tmp_path / "a_dir.png").mkdir()
-    assert main(["--plot", str(tmp_path / name)]) == 2
+    path = os.path.join(str(tmp_path), name)  # keeps a trailing slash
+    assert main(["--plot", path]) == 2
     captured = capsys.readouterr()
     assert fragment in captured.err
     assert captured.out == ""  # nothing was computed
@@ -520,6 +525,42 @@ def test_ctrl_c_ends_the_command_quietly(capsys, monkeypatch):
     monkeypatch.setattr(cli, "run_comparison", interrupted)
     assert main([]) == 130
     assert capsys.readouterr().err.strip().endswith("interrupted")
+
+
+@pytest.mark.parametrize("model", ["BPClassifier", "MLPClassifier"])
+def test_ctrl_c_inside_a_fit_ends_the_command(model, tmp_path, capsys, monkeypatch):
+    # The estimators catch a Ctrl-C in fit and keep their weights with a
+    # warning; the command must stop rather than print a part-trained fold.
+    import skbpnet._cli as cli
+
+    path = _write_csv(tmp_path / "d.csv", ["a", "b", "c", "k"], _blob_rows())
+    models = cli.make_models()
+    estimator = models[model][-1]
+    fit = type(estimator)._fit_stochastic if model == "MLPClassifier" else None
+    calls = {"n": 0}
+
+    def interrupting(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second fold
+            raise KeyboardInterrupt
+        if fit is not None:
+            return fit(self, *args, **kwargs)
+        return loss_grad(self, *args, **kwargs)
+
+    if model == "MLPClassifier":
+        models[model][-1].set_params(solver="adam")
+        target, name = type(estimator), "_fit_stochastic"
+    else:
+        from skbpnet._network import Network
+
+        loss_grad = Network.loss_grad
+        target, name = Network, "loss_grad"
+    monkeypatch.setattr(target, name, interrupting)
+    monkeypatch.setattr(cli, "make_models", lambda: {model: models[model]})
+    assert main(["--data", path, "--target", "k"]) == 130
+    captured = capsys.readouterr()
+    assert captured.err.strip().endswith("interrupted")
+    assert "0.0" not in captured.out  # the header only: no scores, no times
 
 
 def test_more_than_ten_classes_get_distinct_colours(tmp_path):
