@@ -313,8 +313,15 @@ def _check_plot_path(path):
 
 
 def _draw_panel(ax, model, X, y):
-    """Fit ``model`` on (X, y) and draw its decision regions and the points."""
-    codes = LabelEncoder().fit_transform(y)
+    """Fit ``model`` on (X, y) and draw its decision regions and the points.
+
+    Returns one legend handle per class, in the order of the sorted labels.
+    """
+    from matplotlib import colormaps
+    from matplotlib.lines import Line2D
+
+    encoder = LabelEncoder()
+    codes = encoder.fit_transform(y)
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = 0.1 * (hi - lo) + 0.1
     xx, yy = np.meshgrid(
@@ -355,9 +362,22 @@ def _draw_panel(ax, model, X, y):
     )
     ax.set_xticks([])
     ax.set_yticks([])
+    colours = colormaps[cmap]
+    return [
+        Line2D(
+            [],
+            [],
+            linestyle="",
+            marker="o",
+            markeredgecolor="k",
+            markerfacecolor=colours(code / vmax),
+            label=str(label),
+        )  # fmt: skip
+        for code, label in enumerate(encoder.classes_)
+    ]
 
 
-def plot_decision_boundaries(datasets, rows, path, models=None):
+def plot_decision_boundaries(datasets, rows, path, models=None, feature_names=None):
     """Draw every model's decision regions on every 2-D data set to a file.
 
     One row of panels per model, one column per data set; each panel shows
@@ -376,8 +396,12 @@ def plot_decision_boundaries(datasets, rows, path, models=None):
         Output file; the format follows its extension (PNG if none).
     models : dict of str to estimator, default=None
         The models; :func:`make_models` if None.
+    feature_names : dict of str to (str, str), default=None
+        The two feature names of some data sets (a user's CSV columns): their
+        panels get axis labels, and the bottom one a legend of the classes.
     """
     Figure = _import_figure()
+    feature_names = feature_names or {}
     if models is None:
         models = make_models()
     accuracy = {r["dataset"]: r["scores"] for r in rows}
@@ -389,13 +413,24 @@ def plot_decision_boundaries(datasets, rows, path, models=None):
         for j, (data_name, (X, y)) in enumerate(datasets.items()):
             for i, (model_name, model) in enumerate(models.items()):
                 ax = axes[i, j]
-                _draw_panel(ax, model, X, y)
+                handles = _draw_panel(ax, model, X, y)
                 score = accuracy[data_name][model_name]
                 ax.set_title(
                     f"{data_name}: CV accuracy {score['mean']:.3f}", fontsize=9
                 )
+                names = feature_names.get(data_name)
+                if names is not None:
+                    ax.set_xlabel(names[0], fontsize=8)
+                    if j > 0:
+                        ax.set_ylabel(names[1], fontsize=8)
                 if j == 0:
-                    ax.set_ylabel(model_name)
+                    # The model's name, and the vertical feature's if known.
+                    ax.set_ylabel(
+                        model_name if names is None else f"{model_name}\n{names[1]}"
+                    )
+                if names is not None and i == n_rows - 1:
+                    ax.legend(handles=handles, fontsize=7, title_fontsize=7,
+                              title="class", loc="best")  # fmt: skip
     fig.savefig(path, dpi=100)
 
 
@@ -470,7 +505,8 @@ def _check_args(parser, args):
 
 
 def _load_inputs(args):
-    """Return ({name: (X, y)}, names of the sets to plot, folds) for the run."""
+    """Return ({name: (X, y)}, names of the sets to plot, folds, {name:
+    feature names} of a CSV's data set) for the run."""
     if args.data is None:
         datasets = {name: load_dataset(name) for name in DATASETS}
         smallest, name = min(
@@ -483,8 +519,8 @@ def _load_inputs(args):
                 f"many rows per class as folds, and the built-in data set {name!r} "
                 f"has a class of {smallest} rows; use --cv {smallest} or fewer"
             )
-        return datasets, DATASETS_2D, args.cv
-    X, y, _ = load_csv(args.data, args.target)
+        return datasets, DATASETS_2D, args.cv, {}
+    X, y, names = load_csv(args.data, args.target)
     if args.plot is not None and X.shape[1] != 2:
         raise CLIError(
             f"--plot with --data needs exactly 2 feature columns; {args.data} has "
@@ -496,12 +532,12 @@ def _load_inputs(args):
     fs = sys.getfilesystemencoding()
     name = name.encode(fs, "surrogateescape").decode(fs, "replace")
     cv = _choose_folds(y, args.cv, args.target)
-    return {name: (X, y)}, (name,), cv
+    return {name: (X, y)}, (name,), cv, {name: names}
 
 
 def _run(args):
     plot_path = None if args.plot is None else _check_plot_path(args.plot)
-    datasets, plotted, cv = _load_inputs(args)
+    datasets, plotted, cv, feature_names = _load_inputs(args)
     models = make_models()
     # The widths of the names as printed (escaped where stdout cannot show
     # them; see _printable).
@@ -522,6 +558,7 @@ def _run(args):
                 [r for r in rows if r["dataset"] in plotted],
                 plot_path,
                 models,
+                feature_names,
             )
         except OSError as exc:
             raise CLIError(f"--plot: cannot write {plot_path}: {exc}") from None

@@ -9,6 +9,7 @@ class too small to cross-validate) becomes a :class:`CLIError` that names it.
 
 import csv
 import decimal
+import difflib
 import math
 import sys
 from collections import Counter
@@ -115,16 +116,26 @@ def _read_rows(path):
 
 def _check_header(path, header, target):
     if "" in header:
+        column = header.index("") + 1
+        guess = (
+            # Some exports end every line with a comma.
+            "a comma at the end of every line? remove the trailing commas"
+            if column == len(header)
+            else "an unnamed index column? remove it"
+        )
         raise CLIError(
-            f"--data: column {header.index('') + 1} of {path} has no name in the "
-            "header row (an unnamed index column? remove it)"
+            f"--data: column {column} of {path} has no name in the header row ({guess})"
         )
     dup = sorted(name for name, c in Counter(header).items() if c > 1)
     if dup:
         raise CLIError(f"--data: duplicate column names in {path}: {', '.join(dup)}")
     if target not in header:
         hint = ""
-        if len(header) == 1 and any(sep in header[0] for sep in ";\t"):
+        close = [h for h in header if h.casefold() == target.casefold()]
+        close = close or difflib.get_close_matches(target, header, n=1, cutoff=0.8)
+        if close:
+            hint = f" (did you mean {close[0]!r}?)"
+        elif len(header) == 1 and any(sep in header[0] for sep in ";\t"):
             hint = " (the file must be comma-separated)"
         elif _numbers_among(header):
             hint = " (numbers among the names: does the file lack a header row?)"

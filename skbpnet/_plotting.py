@@ -48,7 +48,9 @@ def _axes(ax):
 
 
 def _final_estimator(estimator):
-    """The estimator that was trained: the last step of a Pipeline."""
+    """The estimator that was trained: a search's refitted best estimator,
+    and then a Pipeline's last step."""
+    estimator = getattr(estimator, "best_estimator_", estimator)
     return getattr(estimator, "_final_estimator", estimator)
 
 
@@ -64,7 +66,9 @@ def _history(estimator, attribute, caller_name):
     if values is None:
         raise ValueError(
             f"{caller_name} needs a fitted estimator with a {attribute} attribute; "
-            f"{type(estimator).__name__} has none."
+            f"{type(estimator).__name__} has none. Pass a fitted BPClassifier or "
+            "BPRegressor, a Pipeline that ends in one, or a search refitted on "
+            "one."
         )
     return estimator, values
 
@@ -301,9 +305,10 @@ class LossCurveDisplay(_NamedDisplay):
 
         Parameters
         ----------
-        estimator : estimator or Pipeline
+        estimator : estimator, Pipeline or search
             A fitted estimator with a ``loss_curve_`` attribute (a Pipeline is
-            read through its last step). ``validation_scores_`` is drawn too
+            read through its last step, a search such as GridSearchCV through
+            its ``best_estimator_``). ``validation_scores_`` is drawn too
             when it is not None (``early_stopping=True``).
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when None.
@@ -470,9 +475,10 @@ class GradientNormDisplay(_NamedDisplay):
 
         Parameters
         ----------
-        estimator : BPClassifier, BPRegressor or Pipeline
+        estimator : BPClassifier, BPRegressor, Pipeline or search
             A fitted estimator with a ``gradient_norms_`` attribute (a
-            Pipeline is read through its last step).
+            Pipeline is read through its last step, a search such as
+            GridSearchCV through its ``best_estimator_``).
         ax : matplotlib Axes, default=None
             Axes to draw on; a new figure is created when None.
         name : str, default=None

@@ -131,6 +131,33 @@ def test_plot_function_on_a_subset(small_rows, tmp_path):
     assert png.read_bytes().startswith(PNG_MAGIC)
 
 
+def test_csv_figure_names_its_axes_and_classes(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    saved = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *a, **k: saved.append(fig))
+    path = _write_csv(
+        tmp_path / "pets.csv",
+        ["weight", "height", "kind"],
+        _blob_rows(labels=("cat", "dog", "eel"), n_features=2),
+    )
+    assert main(["--data", path, "--target", "kind", "--plot", "f.png"]) == 0
+    axes = saved[0].axes
+    assert [ax.get_xlabel() for ax in axes] == ["weight"] * 3
+    assert all(ax.get_ylabel().endswith("\nheight") for ax in axes)
+    legends = [ax.get_legend() for ax in axes if ax.get_legend() is not None]
+    assert len(legends) == 1
+    assert [t.get_text() for t in legends[0].get_texts()] == ["cat", "dog", "eel"]
+    # The legend's colours are those of the points.
+    scatter = axes[-1].collections[-1]
+    points = scatter.to_rgba(scatter.get_array())
+    codes = np.searchsorted(["cat", "dog", "eel"], load_csv(path, "kind")[1])
+    for code, handle in enumerate(legends[0].legend_handles):
+        np.testing.assert_allclose(
+            handle.get_markerfacecolor(), points[np.flatnonzero(codes == code)[0]]
+        )
+
+
 def test_builtin_data_sets():
     for name in DATASETS_2D:
         X, y = load_dataset(name)
@@ -400,7 +427,22 @@ ERROR_CASES = {
     "unnamed column": (
         _rows_csv(["", "y", "t"], _GOOD),
         "t",
-        ["column 1", "no name"],
+        ["column 1", "no name", "index column"],
+    ),
+    "trailing commas": (
+        _rows_csv(["x", "y", "t", ""], [r + [""] for r in _GOOD]),
+        "t",
+        ["column 4", "no name", "comma at the end of every line"],
+    ),
+    "target in another case": (
+        _rows_csv(["x", "y", "Species"], _GOOD),
+        "species",
+        ["no column 'species'", "did you mean 'Species'?"],
+    ),
+    "target misspelt": (
+        _rows_csv(["x", "y", "species"], _GOOD),
+        "specie",
+        ["no column 'specie'", "did you mean 'species'?"],
     ),
     "values whose squares overflow": (
         # Finite, but StandardScaler's variance would be inf.

@@ -148,6 +148,28 @@ def test_loss_curve_regressor_and_pipeline():
 
 
 @short_run
+def test_displays_read_a_search_through_its_best_estimator():
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = make_regression(n_samples=60, n_features=3, noise=1.0, random_state=0)
+    pipe = make_pipeline(
+        StandardScaler(),
+        BPRegressor(hidden_layer_sizes=(4,), max_iter=10, random_state=0),
+    )
+    grid = {"bpregressor__alpha": [1e-4, 10.0]}
+    search = GridSearchCV(pipe, grid, cv=2).fit(X, y)
+    best = search.best_estimator_[-1]
+    display = LossCurveDisplay.from_estimator(search)
+    np.testing.assert_array_equal(display.line_.get_ydata(), best.loss_curve_)
+    norms = GradientNormDisplay.from_estimator(search)
+    assert norms.name == "BPRegressor"
+    # Without a refitted best estimator, the message says what to pass.
+    search = GridSearchCV(pipe, grid, cv=2, refit=False).fit(X, y)
+    with pytest.raises(ValueError, match="a search refitted on one"):
+        LossCurveDisplay.from_estimator(search)
+
+
+@short_run
 def test_loss_curve_works_with_sklearn_mlp(data):
     from sklearn.neural_network import MLPClassifier
 
