@@ -59,6 +59,21 @@ def blas_threads():
     return max((lib.num_threads for lib in _blas_libs()), default=1)
 
 
+def _set_threads(lib, n):
+    """Set ``lib``'s thread count, whichever Python thread calls.
+
+    threadpoolctl 3.8 lets only one live Python thread (the first to set a
+    limit) change OpenBLAS's process-wide count, and ignores the others
+    without an error. skbpnet's changes are serialised by ``_lock`` and
+    counted per library, and the last user to leave, in whatever thread,
+    restores the count: through the public method, that restore was dropped
+    and left the BLAS on one thread for good, and with another thread in
+    control the limit itself was never set. The unfiltered setter is used
+    where threadpoolctl has one.
+    """
+    getattr(lib, "_real_set_num_threads", lib.set_num_threads)(n)
+
+
 @contextmanager
 def _one_thread(libs):
     """Set ``libs`` to one thread; each is restored when its last user leaves.
@@ -77,7 +92,7 @@ def _one_thread(libs):
                     # (and no limit set by someone else meanwhile to undo).
                     continue
                 _limited[lib.filepath] = [1, threads]
-                lib.set_num_threads(1)
+                _set_threads(lib, 1)
             else:
                 entry[0] += 1
             counted.append(lib)
@@ -89,7 +104,7 @@ def _one_thread(libs):
                 entry = _limited[lib.filepath]
                 entry[0] -= 1
                 if entry[0] == 0:
-                    lib.set_num_threads(entry[1])
+                    _set_threads(lib, entry[1])
                     del _limited[lib.filepath]
 
 

@@ -313,3 +313,39 @@ def test_big_sparse_and_float32_inputs_predict_like_dense(dtype):
     assert dense.dtype == dtype
     tol = 1e-5 if dtype == np.float32 else 1e-12
     assert_allclose(sparse, dense, rtol=tol, atol=tol)
+
+
+@needs_blas
+def test_limits_set_and_restored_from_different_live_threads():
+    # Thread A enters first (sets one thread), B enters, A leaves but stays
+    # alive, B leaves last and restores. threadpoolctl >= 3.8 lets only one
+    # live thread change OpenBLAS's count, and dropped B's restore silently
+    # (and, with the main thread in control, A's limit too).
+    a_entered, b_entered, a_left, b_left = (threading.Event() for _ in range(4))
+    seen = {}
+
+    def a():
+        with single_threaded_blas():
+            seen["a"] = set(_blas_limits())
+            a_entered.set()
+            b_entered.wait(10)
+        a_left.set()
+        b_left.wait(10)  # alive until B has left
+
+    def b():
+        a_entered.wait(10)
+        with single_threaded_blas():
+            seen["b"] = set(_blas_limits())
+            b_entered.set()
+            a_left.wait(10)
+        b_left.set()
+
+    with threadpool_limits(2, user_api="blas"):  # the main thread in control
+        before = _blas_limits()
+        threads = [threading.Thread(target=f) for f in (a, b)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+        assert seen == {"a": {1}, "b": {1}}
+        assert _blas_limits() == before
