@@ -152,7 +152,10 @@ def test_csv_figure_names_its_axes_and_classes(tmp_path, monkeypatch):
     scatter = axes[-1].collections[-1]
     points = scatter.to_rgba(scatter.get_array())
     codes = np.searchsorted(["cat", "dog", "eel"], load_csv(path, "kind")[1])
-    for code, handle in enumerate(legends[0].legend_handles):
+    legend = legends[0]
+    # legendHandles before matplotlib 3.7.
+    handles = getattr(legend, "legend_handles", None) or legend.legendHandles
+    for code, handle in enumerate(handles):
         np.testing.assert_allclose(
             handle.get_markerfacecolor(), points[np.flatnonzero(codes == code)[0]]
         )
