@@ -13,7 +13,38 @@ import math
 import numpy as np
 
 
-class SGD:
+class _Optimizer:
+    """State as plain data, and the work buffers rebuilt from it.
+
+    Public attributes are the state (hyperparameters, counters, the velocity
+    or moments); attributes starting with ``_`` are work buffers, made by
+    ``_make_buffers`` and never saved.
+    """
+
+    def state(self):
+        """The state as builtins and arrays (what pickles and skops save)."""
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    @classmethod
+    def from_state(cls, state):
+        """The optimizer whose :meth:`state` is ``state``, with new buffers."""
+        opt = cls.__new__(cls)
+        vars(opt).update(state)
+        opt._make_buffers()
+        return opt
+
+    @property
+    def n_params(self):
+        """Length of the parameter vector the optimizer updates."""
+        return self.scratch.shape[0]
+
+    @property
+    def scratch(self):
+        """A work vector of the parameters' length, free between steps."""
+        return self._scratch
+
+
+class SGD(_Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum.
 
     .. math::
@@ -28,8 +59,11 @@ class SGD:
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.velocity = np.zeros(n_params, dtype=dtype)
-        self._scratch = np.empty(n_params, dtype=dtype)
-        self._scratch2 = np.empty(n_params, dtype=dtype) if nesterov else None
+        self._make_buffers()
+
+    def _make_buffers(self):
+        self._scratch = np.empty_like(self.velocity)
+        self._scratch2 = np.empty_like(self.velocity) if self.nesterov else None
 
     def step(self, params, grad):
         """Apply one update to ``params`` in place."""
@@ -52,7 +86,7 @@ class SGD:
         self.velocity[...] = 0
 
 
-class Adam:
+class Adam(_Optimizer):
     """Adam (Kingma & Ba, 2014) with bias correction folded into the step size.
 
     .. math::
@@ -74,7 +108,10 @@ class Adam:
         # Unnormalised first and second moments (see ``step``).
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
-        self._scratch = np.empty(n_params, dtype=dtype)
+        self._make_buffers()
+
+    def _make_buffers(self):
+        self._scratch = np.empty_like(self.m)
 
     def step(self, params, grad):
         """Apply one update to ``params`` in place."""

@@ -107,7 +107,7 @@ class _StochasticTraining:
         if (
             optimizer is None
             or not incremental
-            or optimizer.velocity_size() != net.n_params
+            or optimizer.optimizer.n_params != net.n_params
             or not optimizer.matches(self)
         ):
             optimizer = self._optimizer = _OptimizerState(
@@ -168,7 +168,7 @@ class _StochasticTraining:
         # The L2 term is added before the optimizer's step, which is the only
         # other user of its scratch vector: share it instead of another copy
         # of the weights' size.
-        scratch = optimizer.optimizer._scratch
+        scratch = optimizer.optimizer.scratch
         if scratch.dtype == net.dtype:
             net.l2_scratch = scratch[: net.n_weights]
 
@@ -548,14 +548,12 @@ class _OptimizerState:
 
     def to_dict(self):
         """Plain-data state (builtins and arrays): what skops trusts."""
-        opt = self.optimizer
-        state = {k: v for k, v in vars(opt).items() if not k.startswith("_")}
         return {
-            "kind": type(opt).__name__,
+            "kind": type(self.optimizer).__name__,
             "epoch": self.epoch,
             "learning_rate_init": self.learning_rate_init,
             "schedule": self.schedule,
-            "state": state,
+            "state": self.optimizer.state(),
         }
 
     def copy(self):
@@ -570,16 +568,7 @@ class _OptimizerState:
     @classmethod
     def from_dict(cls, data):
         kind = {"SGD": SGD, "Adam": Adam}[data["kind"]]
-        opt = kind.__new__(kind)
-        vars(opt).update(data["state"])
-        ref = opt.velocity if kind is SGD else opt.m
-        opt._scratch = np.empty_like(ref)
-        if kind is SGD:
-            opt._scratch2 = np.empty_like(ref) if opt.nesterov else None
+        opt = kind.from_state(data["state"])
         out = cls(opt, data.get("learning_rate_init"), data.get("schedule"))
         out.epoch = data["epoch"]
         return out
-
-    def velocity_size(self):
-        opt = self.optimizer
-        return (opt.velocity if isinstance(opt, SGD) else opt.m).shape[0]

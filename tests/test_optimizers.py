@@ -238,3 +238,31 @@ def test_a_new_optimizer_mid_stream_goes_on_with_invscalings_rate():
     assert clf._optimizer.optimizer.nesterov is False
     # One batch, trained after 300 samples.
     assert rates == pytest.approx([0.01 / 301**0.5])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: SGD(7, np.float32, 0.1, nesterov=True),
+        lambda: SGD(7, np.float64, 0.1, nesterov=False),
+        lambda: Adam(7, np.float64, 0.01),
+    ],
+)
+def test_state_round_trip_continues_bit_identically(make):
+    rng = np.random.RandomState(0)
+    opt = make()
+    dtype = opt.scratch.dtype
+    params = rng.normal(size=7).astype(dtype)
+    for _ in range(3):
+        opt.step(params, rng.normal(size=7).astype(dtype))
+    state = opt.state()
+    assert not any(key.startswith("_") for key in state)  # no work buffers
+    copy = type(opt).from_state(
+        {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in state.items()}
+    )
+    assert copy.n_params == 7 and copy.scratch is not opt.scratch
+    grad = rng.normal(size=7).astype(dtype)
+    a, b = params.copy(), params.copy()
+    opt.step(a, grad)
+    copy.step(b, grad)
+    np.testing.assert_array_equal(a, b)
