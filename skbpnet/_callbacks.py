@@ -10,6 +10,8 @@ estimators run unchanged.
 
 import warnings
 
+import numpy as np
+
 from ._safeguards import _user_stacklevel
 
 try:  # scikit-learn >= 1.9
@@ -128,3 +130,33 @@ class _Tasks:
 
 
 __all__ = ["HAS_CALLBACKS", "CallbackSupportMixin", "with_callbacks"]
+
+
+class _GrowingRows:
+    """A history matrix that grows by a row per epoch, stacked on demand.
+
+    The training loops hand callbacks a snapshot of ``gradient_norms_`` after
+    every epoch. Each :meth:`stack` extends the previous stack by the rows
+    added since: one copy per snapshot instead of re-stacking every row, and
+    a stack handed out is never changed afterwards.
+
+    Parameters
+    ----------
+    start : ndarray of shape (n_rows, n_columns)
+        The rows before training (a warm start's history, or none).
+    """
+
+    def __init__(self, start):
+        self._stacked = start
+        self._pending = []
+
+    def append(self, row):
+        """Add one row (a 1-D array)."""
+        self._pending.append(row)
+
+    def stack(self):
+        """All the rows as one matrix."""
+        if self._pending:
+            self._stacked = np.vstack([self._stacked, np.array(self._pending)])
+            self._pending = []
+        return self._stacked

@@ -17,6 +17,7 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from ._batches import _normalised_weights
+from ._callbacks import _GrowingRows
 from ._safeguards import (
     _deferred_interrupt,
     _quiet_overflow,
@@ -67,7 +68,7 @@ class _LbfgsTraining:
         last = {}
         # The last iterate L-BFGS accepted with a finite loss.
         accepted = {"x": net.params.astype(np.float64), "fun": None}
-        losses, norms = [], []
+        losses, norms = [], _GrowingRows(self.gradient_norms_)
         start_time = time.time()
         # The iteration task in progress: it begins with the first
         # evaluation of an iteration, so that callbacks time its work, and
@@ -100,21 +101,14 @@ class _LbfgsTraining:
                 last["norms"] = net.gradient_norms()
             return loss, grad
 
-        # The norms stacked so far (see _fit_stochastic's snapshot).
-        stacked = {"norms": self.gradient_norms_, "rows": 0}
-
         def snapshot():
             # For callbacks: the model as if fit had stopped at this iterate
             # (n_iter_ and the histories are set only when the run ends).
             history = {"n_iter_": len(losses), "loss_curve_": self.loss_curve_ + losses}
             if losses:
-                if stacked["rows"] < len(norms):
-                    new = np.array(norms[stacked["rows"] :])
-                    stacked["norms"] = np.vstack([stacked["norms"], new])
-                    stacked["rows"] = len(norms)
                 history["loss_"] = losses[-1]
                 history["best_loss_"] = min([self.best_loss_] + losses)
-                history["gradient_norms_"] = stacked["norms"]
+                history["gradient_norms_"] = norms.stack()
             return self._reconstruction(net, **history)
 
         def record(intermediate_result):
@@ -205,8 +199,7 @@ class _LbfgsTraining:
         # Over the whole warm-started history, as loss_curve_ and the
         # stochastic solvers' best_loss_.
         self.best_loss_ = min([self.best_loss_, self.loss_] + losses)
-        if norms:
-            self.gradient_norms_ = np.vstack([self.gradient_norms_, np.array(norms)])
+        self.gradient_norms_ = norms.stack()
         if not np.isfinite(self.loss_):
             _warn_diverged(self.n_iter_ + 1, self.solver, "lbfgs")
             return

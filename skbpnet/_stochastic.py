@@ -21,6 +21,7 @@ from ._batches import (
     _select_rows,
     _select_targets,
 )
+from ._callbacks import _GrowingRows
 from ._optimizers import SGD, Adam
 from ._safeguards import (
     _blown_up,
@@ -159,7 +160,7 @@ class _StochasticTraining:
         batch_size = _batch_size(self.batch_size, n_train)
         dropout_rng = rng if any(self._config["dropout"]) else None
         batches = _Batches(X, Y, sample_weight, batch_size, total / n_train)
-        norm_rows = [self.gradient_norms_]
+        norm_rows = _GrowingRows(self.gradient_norms_)
         start_time = time.time()
         max_epochs = 1 if incremental else self.max_iter
         # Without shuffling or a held-out split the batches are plain slices,
@@ -180,20 +181,9 @@ class _StochasticTraining:
         start_loss, start_penalty = None, l2 * net.penalty()
         task = None  # the epoch task whose begin hooks ran and end hooks not
 
-        # The last snapshot's array, extended by the rows added since: one
-        # contiguous copy per snapshot instead of re-stacking every row from
-        # the list (each snapshot still copies all its rows, as a kept one
-        # must not change).
-        stacked = {"norms": norm_rows[0], "rows": 1}
-
         def snapshot():
             # For callbacks: the model as if fit had stopped after this epoch.
-            if stacked["rows"] < len(norm_rows):
-                stacked["norms"] = np.vstack(
-                    [stacked["norms"], *norm_rows[stacked["rows"] :]]
-                )
-                stacked["rows"] = len(norm_rows)
-            return self._reconstruction(net, gradient_norms_=stacked["norms"])
+            return self._reconstruction(net, gradient_norms_=norm_rows.stack())
 
         recorded = None  # the last task whose epoch is in the history
         try:
@@ -236,7 +226,7 @@ class _StochasticTraining:
                     optimizer.epoch += 1
                     self.loss_ = loss
                     self.loss_curve_.append(loss)
-                    norm_rows.append(norms[None, :])
+                    norm_rows.append(norms)
                     self._update_no_improvement(net, early_stopping)
                     recorded = task
                 if self.verbose:
@@ -257,7 +247,7 @@ class _StochasticTraining:
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            self.gradient_norms_ = np.vstack(norm_rows)
+            self.gradient_norms_ = norm_rows.stack()
             if task is not None:
                 # Diverged or interrupted: the epoch's end hooks still run
                 # (once), with the model if the epoch was recorded.
