@@ -290,7 +290,6 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
             # Same shapes, but the activations may have changed (relu -> tanh).
             self._freeze_layers(config)
             self._continue_history()
-        self._config = config
         return net, X, y, Y, sample_weight
 
     def _freeze_layers(self, config):

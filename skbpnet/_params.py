@@ -127,7 +127,7 @@ def _per_layer(name, value, n_hidden):
     return [value] * n_hidden
 
 
-def check_random_state(value):
+def check_random_seed(value):
     """Check that ``value`` can seed NumPy: None, an int seed or a RandomState."""
     if value is None or isinstance(value, np.random.RandomState):
         return
@@ -202,7 +202,7 @@ def validate_params(est):
     check_real("power_t", est.power_t, 0)
     check_int("max_iter", est.max_iter, 1)
     check_bool("shuffle", est.shuffle)
-    check_random_state(est.random_state)
+    check_random_seed(est.random_state)
     check_real("tol", est.tol, 0)
     if not isinstance(est.verbose, (bool, np.bool_, numbers.Integral)) or (
         est.verbose < 0

@@ -158,7 +158,7 @@ class _StochasticTraining:
         total = float(n_train if sw_train is None else sw_train.sum())
         l2 = float(self.alpha) / total
         batch_size = _batch_size(self.batch_size, n_train)
-        dropout_rng = rng if any(self._config["dropout"]) else None
+        dropout_rng = rng if any(net.dropout) else None
         batches = _Batches(X, Y, sample_weight, batch_size, total / n_train)
         norm_rows = _GrowingRows(self.gradient_norms_)
         start_time = time.time()
