@@ -45,9 +45,11 @@ def _weighted_mean(Y, s):
     """
     if hasattr(Y, "column_means"):
         return Y.column_means(s)
+    # In float64: float32 sums can leave a column of ones with a mean just
+    # above 1, whose binary entropy is NaN.
     if not isinstance(s, np.ndarray):
-        return Y.mean(axis=0)
-    return s @ Y
+        return Y.mean(axis=0, dtype=np.float64)
+    return s.astype(np.float64, copy=False) @ Y
 
 
 def _row_max(Z, scratch):
@@ -203,7 +205,7 @@ class BinaryLogLoss(_Loss):
         # binary entropy of p, summed over the outputs. (Probability 1/2,
         # log 2 per output, would let a network that stopped far above the
         # best constant on imbalanced labels pass as trained.)
-        p = _weighted_mean(Y, s)
+        p = np.clip(_weighted_mean(Y, s), 0.0, 1.0)
         return float(-(xlogy(p, p) + xlogy(1 - p, 1 - p)).sum())
 
 
@@ -223,7 +225,7 @@ class SoftmaxCrossEntropy(_Loss):
 
     def constant_loss(self, Y, s):
         # The best constant, the weighted class frequencies: their entropy.
-        p = _weighted_mean(Y, s)
+        p = np.clip(_weighted_mean(Y, s), 0.0, 1.0)
         return float(-xlogy(p, p).sum())
 
     def value_and_delta(self, Z, Y, s, delta, scratch=None):

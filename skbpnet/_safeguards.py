@@ -156,8 +156,13 @@ _EXPLODED = 100.0
 
 
 def _blown_up(loss, reference, start_loss):
-    """Whether ``loss`` is far above both references (see below)."""
-    return reference > 0 and loss > _EXPLODED * max(reference, start_loss)
+    """Whether ``loss`` is far above both references (see below).
+
+    The best constant's loss can be 0 (a batch of one class, say); the start
+    is then the scale.
+    """
+    scale = max(reference, start_loss)
+    return scale > 0 and loss > _EXPLODED * scale
 
 
 def _warn_if_blown_up(

@@ -634,6 +634,17 @@ def test_blow_up_without_overflow_warns(digits, solver):
     assert clf.score(X, y) < 0.2
 
 
+def test_blow_up_on_a_one_class_partial_fit_batch_warns(digits):
+    # The best constant's loss on a batch of one class is 0; the loss before
+    # training is then the scale the blow-up is judged against.
+    X, y = digits
+    rows = y == 0
+    clf = BPClassifier(solver="sgd", learning_rate_init=1e3, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="blew up"):
+        clf.partial_fit(X[rows], y[rows], classes=np.arange(10))
+    assert clf.loss_ > 100 * np.log(10)
+
+
 def test_far_from_converged_is_not_a_blow_up():
     # Unscaled inputs and a few small Adam steps: the loss is still far above
     # a constant prediction's, but it fell from where training started.
