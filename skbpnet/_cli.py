@@ -566,9 +566,10 @@ def _run(args):
     _say(f"total time: {time.perf_counter() - start:.1f} s")
 
 
-#: The start of the warning with which an estimator's fit reports a Ctrl-C
-#: (skbpnet's and scikit-learn's MLP's).
-_INTERRUPTED = "Training interrupted"
+#: The start of the warnings with which the estimators' fits report a Ctrl-C:
+#: skbpnet's "... by the user (KeyboardInterrupt)", scikit-learn's MLP's
+#: "... by user.".
+_INTERRUPTED = "Training interrupted by (the )?user"
 
 
 def main(argv=None):
@@ -601,7 +602,10 @@ def main(argv=None):
         except CLIError as exc:
             parser.error(str(exc))
         except (KeyboardInterrupt, UserWarning) as exc:
-            if isinstance(exc, UserWarning) and not re.match(_INTERRUPTED, str(exc)):
+            # (The warnings filter matched case-insensitively; so does this.)
+            if isinstance(exc, UserWarning) and not re.match(
+                _INTERRUPTED, str(exc), re.IGNORECASE
+            ):
                 raise
             print("interrupted", file=sys.stderr)
             return 130  # 128 + SIGINT, as shells report it

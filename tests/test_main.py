@@ -4,6 +4,7 @@ import io
 import os
 import subprocess
 import sys
+import warnings
 from contextlib import redirect_stderr, redirect_stdout
 from types import SimpleNamespace
 
@@ -606,6 +607,31 @@ def test_ctrl_c_inside_a_fit_ends_the_command(model, tmp_path, capsys, monkeypat
     captured = capsys.readouterr()
     assert captured.err.strip().endswith("interrupted")
     assert "0.0" not in captured.out  # the header only: no scores, no times
+
+
+@pytest.mark.parametrize(
+    "message, code",
+    [
+        ("training interrupted by user.", 130),  # any case, as the filter
+        ("Training interrupted by the user (KeyboardInterrupt): kept.", 130),
+        ("Training interrupted while loading a plugin", 0),  # someone else's
+    ],
+)
+def test_only_the_estimators_interruption_warnings_end_the_command(
+    message, code, capsys, monkeypatch
+):
+    import skbpnet._cli as cli
+
+    def warns(*args, **kwargs):
+        warnings.warn(message, UserWarning, stacklevel=2)
+        return []
+
+    monkeypatch.setattr(cli, "run_comparison", warns)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        assert main([]) == code
+    if code == 0:  # a plain warning, shown as usual
+        assert [str(w.message) for w in record] == [message]
 
 
 def test_more_than_ten_classes_get_distinct_colours(tmp_path):
