@@ -155,8 +155,13 @@ class _GrowingRows:
         self._pending.append(row)
 
     def stack(self):
-        """All the rows as one matrix."""
+        """All the rows as one matrix (shared with earlier and later calls)."""
         if self._pending:
             self._stacked = np.vstack([self._stacked, np.array(self._pending)])
             self._pending = []
         return self._stacked
+
+    def final(self):
+        """All the rows as a matrix of its own: the fitted attribute, which
+        the user may change without changing a callback's snapshot."""
+        return self.stack().copy()

@@ -199,7 +199,7 @@ class _LbfgsTraining:
         # Over the whole warm-started history, as loss_curve_ and the
         # stochastic solvers' best_loss_.
         self.best_loss_ = min([self.best_loss_, self.loss_] + losses)
-        self.gradient_norms_ = norms.stack()
+        self.gradient_norms_ = norms.final()
         if not np.isfinite(self.loss_):
             _warn_diverged(self.n_iter_ + 1, self.solver, "lbfgs")
             return

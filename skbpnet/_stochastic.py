@@ -247,7 +247,7 @@ class _StochasticTraining:
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            self.gradient_norms_ = norm_rows.stack()
+            self.gradient_norms_ = norm_rows.final()
             if task is not None:
                 # Diverged or interrupted: the epoch's end hooks still run
                 # (once), with the model if the epoch was recorded.

@@ -584,6 +584,11 @@ def test_fitted_estimator_of_an_epoch_has_that_epochs_history(moons, solver):
         np.testing.assert_array_equal(kept.gradient_norms_, clf.gradient_norms_[:k])
         if solver == "lbfgs":
             assert kept.best_loss_ == min(clf.loss_curve_[:k])
+    # The fitted history is the estimator's own: changing it leaves the
+    # kept copies alone.
+    last = snapshots.kept[-1].gradient_norms_.copy()
+    clf.gradient_norms_[...] = -1.0
+    np.testing.assert_array_equal(snapshots.kept[-1].gradient_norms_, last)
 
 
 def test_a_kept_fitted_estimator_has_its_own_optimizer_state(moons):
