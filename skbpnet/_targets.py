@@ -16,6 +16,9 @@ This module imports NumPy only.
 
 import numpy as np
 
+#: Codes per chunk where a whole-array operation would copy them.
+_CHUNK = 8192
+
 
 class OneHotRows:
     """One-hot (or, with one column, 0/1) targets stored as class codes.
@@ -81,9 +84,16 @@ class OneHotRows:
         weights).  Counted from the codes: the dense matrix is not built.
         """
         weights = s if isinstance(s, np.ndarray) else None
-        freq = np.bincount(
-            self.codes, weights=weights, minlength=max(self.shape[1], 2)
-        ).astype(np.float64)
+        freq = np.zeros(max(self.shape[1], 2))
+        # In chunks: bincount copies int32 codes to int64, all at once, and
+        # this runs at the end of every fit (the training checks' reference).
+        for start in range(0, self.shape[0], _CHUNK):
+            rows = slice(start, start + _CHUNK)
+            freq += np.bincount(
+                self.codes[rows],
+                weights=None if weights is None else weights[rows],
+                minlength=freq.shape[0],
+            )
         if weights is None:
             freq /= self.shape[0]
         # One column holds the indicator of class 1.

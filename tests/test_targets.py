@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
 
@@ -60,3 +60,21 @@ def test_fit_memory_does_not_grow_with_samples_times_classes(n_classes):
     # The generous limit: int64 index/label arrays of n entries (~160 KB
     # each) appear in validation and shuffling.
     assert peak < 1_500_000 + 0.1 * dense_targets, peak
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_column_means_count_the_codes_without_copying_them(weighted):
+    # The class frequencies, at the end of every fit: bincount of all the
+    # int32 codes at once would copy them to int64 (1.6 MB here).
+    n = 200_000
+    codes = (np.arange(n) % 7).astype(np.int32)
+    rows = OneHotRows(codes, 7, np.float64)
+    s = np.full(n, 1.0 / n) if weighted else 1.0 / n
+    tracemalloc.start()
+    try:
+        means = rows.column_means(s)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert_allclose(means, np.bincount(codes) / n)
+    assert peak < 200_000, peak
