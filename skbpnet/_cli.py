@@ -372,7 +372,7 @@ def _draw_panel(ax, model, X, y):
             markeredgecolor="k",
             markerfacecolor=colours(code / vmax),
             label=str(label),
-        )  # fmt: skip
+        )
         for code, label in enumerate(encoder.classes_)
     ]
 
@@ -429,8 +429,13 @@ def plot_decision_boundaries(datasets, rows, path, models=None, feature_names=No
                         model_name if names is None else f"{model_name}\n{names[1]}"
                     )
                 if names is not None and i == n_rows - 1:
-                    ax.legend(handles=handles, fontsize=7, title_fontsize=7,
-                              title="class", loc="best")  # fmt: skip
+                    ax.legend(
+                        handles=handles,
+                        fontsize=7,
+                        title_fontsize=7,
+                        title="class",
+                        loc="best",
+                    )
     fig.savefig(path, dpi=100)
 
 
