@@ -46,10 +46,11 @@ def _weighted_mean(Y, s):
     if hasattr(Y, "column_means"):
         return Y.column_means(s)
     # In float64: float32 sums can leave a column of ones with a mean just
-    # above 1, whose binary entropy is NaN.
+    # above 1, whose binary entropy is NaN. Both reductions cast in buffers
+    # (s @ Y would copy all of a float32 Y to float64 first).
     if not isinstance(s, np.ndarray):
         return Y.mean(axis=0, dtype=np.float64)
-    return s.astype(np.float64, copy=False) @ Y
+    return np.einsum("i,ij->j", s, Y, dtype=np.float64)
 
 
 def _row_max(Z, scratch):
@@ -206,7 +207,7 @@ class BinaryLogLoss(_Loss):
         # log 2 per output, would let a network that stopped far above the
         # best constant on imbalanced labels pass as trained.)
         p = np.clip(_weighted_mean(Y, s), 0.0, 1.0)
-        return float(-(xlogy(p, p) + xlogy(1 - p, 1 - p)).sum())
+        return max(0.0, float(-(xlogy(p, p) + xlogy(1 - p, 1 - p)).sum()))
 
 
 class SoftmaxCrossEntropy(_Loss):
@@ -226,7 +227,7 @@ class SoftmaxCrossEntropy(_Loss):
     def constant_loss(self, Y, s):
         # The best constant, the weighted class frequencies: their entropy.
         p = np.clip(_weighted_mean(Y, s), 0.0, 1.0)
-        return float(-xlogy(p, p).sum())
+        return max(0.0, float(-xlogy(p, p).sum()))
 
     def value_and_delta(self, Z, Y, s, delta, scratch=None):
         # Fused: the shifted logits, their exponentials and the row sums
@@ -284,7 +285,9 @@ class SquaredError(_Loss):
 
     def constant_loss(self, Y, s):
         # The best constant, the weighted mean: half the variances, summed.
-        R = Y - _weighted_mean(Y, s)
+        # (The residuals in Y's dtype: float64 ones would double the memory
+        # of a float32 Y.)
+        R = Y - _weighted_mean(Y, s).astype(Y.dtype, copy=False)
         return 0.5 * float(_weighted_mean(R * R, s).sum())
 
 

@@ -178,22 +178,43 @@ def test_constant_loss_is_the_loss_of_the_documented_constant(name, weighted):
         assert loss_of(np.zeros(k)) > value  # zero logits / outputs
 
 
-@pytest.mark.parametrize("weighted", [False, True])
-def test_constant_loss_of_float32_constant_columns_is_finite(weighted):
+def test_constant_loss_of_float32_constant_columns_is_finite():
     # A float32 weighted mean of a column of ones came out just above 1,
     # whose binary entropy is NaN, and that turned the training checks off.
     n = 1000
     Y = np.zeros((n, 3), np.float32)
     Y[:, 0] = 1
     Y[::3, 1] = 1
-    p = Y[:, 1].mean(dtype=np.float64)
     for seed in range(20):
-        s = np.random.default_rng(seed).random(n) if weighted else None
-        s_arg = (s / s.sum()).astype(np.float32) if weighted else 1.0 / n
-        if weighted:
-            p = float(s_arg.astype(np.float64) @ Y[:, 1])
-        value = LOSSES["binary_log_loss"].constant_loss(Y, s_arg)
+        s = np.random.default_rng(seed).random(n)
+        s = (s / s.sum()).astype(np.float32)
+        p = float(s.astype(np.float64) @ Y[:, 1])
+        value = LOSSES["binary_log_loss"].constant_loss(Y, s)
         assert value == pytest.approx(-xlogy(p, p) - xlogy(1 - p, 1 - p), rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["binary_log_loss", "squared_error", "poisson"])
+def test_constant_loss_does_not_copy_float32_targets_to_float64(name):
+    # It runs at the end of every fit: s @ Y in float64 copied all of Y.
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    n, k = 100_000, 10
+    Y = (rng.random((n, k)) < 0.5).astype(np.float32)
+    s = rng.random(n)
+    s /= s.sum()
+    tracemalloc.start()
+    try:
+        value = LOSSES[name].constant_loss(Y, s.astype(np.float32))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.isfinite(value) and value > 0
+    # The squared error's residuals and their squares, the Poisson loss's
+    # y log y, in float32; no float64 copy of Y.
+    limit = {"squared_error": 2.3, "poisson": 1.3, "binary_log_loss": 0.2}[name]
+    limit *= Y.nbytes
+    assert peak < limit, (peak, Y.nbytes)
 
 
 @pytest.mark.parametrize("weighted", [False, True])
