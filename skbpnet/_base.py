@@ -457,16 +457,17 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
     def _reconstruction(self, net, **history):
         """Attributes that make a copy of this estimator look fitted to ``net``.
 
-        The weights, copies of the growing histories (a callback that keeps
-        the copy must not see later epochs appear in it), and ``history``:
-        values the estimator holds only at the end of a fit (an L-BFGS run's
-        iterations, the gradient norms), as they stand now.
+        The weights, copies of the fitted lists and arrays (a callback that
+        keeps the copy must not see later epochs appear in it, nor changes
+        made to the estimator's own), and ``history``: values the estimator
+        holds only at the end of a fit (an L-BFGS run's iterations, the
+        gradient norms), as they stand now.
         """
         coefs, intercepts = net.get_weights()
         copies = {
-            key: list(value)
+            key: list(value) if isinstance(value, list) else value.copy()
             for key, value in vars(self).items()
-            if key.endswith("_") and isinstance(value, list)
+            if key.endswith("_") and isinstance(value, (list, np.ndarray))
         }
         # Training the copy further must not move this estimator's moments
         # or momentum: the copy gets its own (a few array copies). The random

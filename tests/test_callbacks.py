@@ -591,6 +591,25 @@ def test_fitted_estimator_of_an_epoch_has_that_epochs_history(moons, solver):
     np.testing.assert_array_equal(snapshots.kept[-1].gradient_norms_, last)
 
 
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_the_fit_tasks_copy_does_not_share_the_fitted_arrays(moons, solver):
+    X, y = moons
+
+    class AtTheEnd(Recorder):
+        def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+            if context.task_name == "fit":
+                self.kept = fitted_estimator
+            return False
+
+    rec = AtTheEnd()
+    clf = BPClassifier(hidden_layer_sizes=(8,), solver=solver, max_iter=4)
+    clf.set_callbacks(rec).fit(X, y)
+    kept = rec.kept.gradient_norms_.copy()
+    np.testing.assert_array_equal(kept, clf.gradient_norms_)
+    clf.gradient_norms_[...] = -1.0
+    np.testing.assert_array_equal(rec.kept.gradient_norms_, kept)
+
+
 def test_a_kept_fitted_estimator_has_its_own_optimizer_state(moons):
     X, y = moons
     snapshots = Snapshots()
