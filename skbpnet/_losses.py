@@ -285,10 +285,12 @@ class SquaredError(_Loss):
 
     def constant_loss(self, Y, s):
         # The best constant, the weighted mean: half the variances, summed.
-        # (The residuals in Y's dtype: float64 ones would double the memory
-        # of a float32 Y.)
+        # The residuals stay in Y's dtype (float64 ones would double the
+        # memory of a float32 Y), from the mean rounded to it; the variance
+        # about the exact mean is then mean(R^2) - mean(R)^2.
         R = Y - _weighted_mean(Y, s).astype(Y.dtype, copy=False)
-        return 0.5 * float(_weighted_mean(R * R, s).sum())
+        d = _weighted_mean(R, s)
+        return max(0.0, 0.5 * float((_weighted_mean(R * R, s) - d * d).sum()))
 
 
 class PoissonLoss(_Loss):
@@ -321,7 +323,8 @@ class PoissonLoss(_Loss):
         # The best constant, mu = the weighted mean: per output, the mean of
         # y log y - y log mu - y + mu is mean(y log y) - mu log mu.
         mu = _weighted_mean(Y, s)
-        return float((_weighted_mean(xlogy(Y, Y), s) - xlogy(mu, mu)).sum())
+        # (Rounding can leave a constant target's value just below 0.)
+        return max(0.0, float((_weighted_mean(xlogy(Y, Y), s) - xlogy(mu, mu)).sum()))
 
 
 LOSSES = {

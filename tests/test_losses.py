@@ -285,3 +285,27 @@ def test_float32_loss_of_a_large_batch_is_summed_accurately(name, weighted):
     # differently), hence the two bounds.
     bound = 2.4e-7 if name == "squared_error" and not weighted else 3.5e-7
     assert abs(value - reference) / reference < bound
+
+
+def test_constant_loss_of_float32_targets_is_about_the_exact_mean():
+    # Residuals from the mean rounded to float32 would add (m64 - m32)^2 to
+    # each variance: +82 % for targets a few float32 steps apart.
+    rng = np.random.default_rng(0)
+    y = (2.0**24 + 2 * rng.integers(0, 2, 1001)).astype(np.float32)[:, None]
+    s = rng.random(1001)
+    s /= s.sum()
+    exact = 0.5 * float(s @ (y[:, 0].astype(np.float64) - s @ y[:, 0]) ** 2)
+    value = LOSSES["squared_error"].constant_loss(y, s.astype(np.float32))
+    assert value == pytest.approx(exact, rel=1e-3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["squared_error", "poisson"])
+def test_constant_loss_of_a_constant_target_is_zero_not_negative(name, dtype):
+    rng = np.random.default_rng(1)
+    for value in (0.3, 7.0, 123.456):
+        Y = np.full((500, 2), value, dtype=dtype)
+        s = rng.random(500)
+        s /= s.sum()
+        loss = LOSSES[name].constant_loss(Y, s.astype(dtype))
+        assert 0.0 <= loss < 1e-4
