@@ -467,7 +467,9 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
         copies = {
             key: list(value) if isinstance(value, list) else value.copy()
             for key, value in vars(self).items()
-            if key.endswith("_") and isinstance(value, (list, np.ndarray))
+            if key.endswith("_")
+            and key not in history
+            and isinstance(value, (list, np.ndarray))
         }
         # Training the copy further must not move this estimator's moments
         # or momentum: the copy gets its own (a few array copies). The random

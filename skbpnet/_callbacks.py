@@ -155,9 +155,11 @@ class _GrowingRows:
         self._pending.append(row)
 
     def stack(self):
-        """All the rows as one matrix (shared with earlier and later calls)."""
+        """All the rows as one matrix, read-only: callbacks' snapshots share
+        it, and the next stack is built from it."""
         if self._pending:
             self._stacked = np.vstack([self._stacked, np.array(self._pending)])
+            self._stacked.flags.writeable = False
             self._pending = []
         return self._stacked
 

@@ -585,10 +585,13 @@ def test_fitted_estimator_of_an_epoch_has_that_epochs_history(moons, solver):
         if solver == "lbfgs":
             assert kept.best_loss_ == min(clf.loss_curve_[:k])
     # The fitted history is the estimator's own: changing it leaves the
-    # kept copies alone.
+    # kept copies alone. Theirs are read-only (later copies are built from
+    # them).
     last = snapshots.kept[-1].gradient_norms_.copy()
     clf.gradient_norms_[...] = -1.0
     np.testing.assert_array_equal(snapshots.kept[-1].gradient_norms_, last)
+    with pytest.raises(ValueError, match="read-only"):
+        snapshots.kept[0].gradient_norms_[...] = -1.0
 
 
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
