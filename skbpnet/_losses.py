@@ -53,6 +53,11 @@ def _weighted_mean(Y, s):
     return np.einsum("i,ij->j", s, Y, dtype=np.float64)
 
 
+def _non_negative(value):
+    """A constant's loss that rounding left just below 0 is 0 (NaN stays)."""
+    return 0.0 if value < 0 else value
+
+
 def _row_max(Z, scratch):
     """The maximum of each row of ``Z`` (n, k), using ``scratch`` (n * k values).
 
@@ -207,7 +212,7 @@ class BinaryLogLoss(_Loss):
         # log 2 per output, would let a network that stopped far above the
         # best constant on imbalanced labels pass as trained.)
         p = np.clip(_weighted_mean(Y, s), 0.0, 1.0)
-        return max(0.0, float(-(xlogy(p, p) + xlogy(1 - p, 1 - p)).sum()))
+        return _non_negative(float(-(xlogy(p, p) + xlogy(1 - p, 1 - p)).sum()))
 
 
 class SoftmaxCrossEntropy(_Loss):
@@ -227,7 +232,7 @@ class SoftmaxCrossEntropy(_Loss):
     def constant_loss(self, Y, s):
         # The best constant, the weighted class frequencies: their entropy.
         p = np.clip(_weighted_mean(Y, s), 0.0, 1.0)
-        return max(0.0, float(-xlogy(p, p).sum()))
+        return _non_negative(float(-xlogy(p, p).sum()))
 
     def value_and_delta(self, Z, Y, s, delta, scratch=None):
         # Fused: the shifted logits, their exponentials and the row sums
@@ -285,12 +290,17 @@ class SquaredError(_Loss):
 
     def constant_loss(self, Y, s):
         # The best constant, the weighted mean: half the variances, summed.
-        # The residuals stay in Y's dtype (float64 ones would double the
+        # One residual array in Y's dtype (a float64 one would double the
         # memory of a float32 Y), from the mean rounded to it; the variance
-        # about the exact mean is then mean(R^2) - mean(R)^2.
+        # about the exact mean is then mean(R^2) - mean(R)^2, the squares
+        # summed in float64 without an array of them.
         R = Y - _weighted_mean(Y, s).astype(Y.dtype, copy=False)
         d = _weighted_mean(R, s)
-        return max(0.0, 0.5 * float((_weighted_mean(R * R, s) - d * d).sum()))
+        if isinstance(s, np.ndarray):
+            q = np.einsum("i,ij,ij->j", s, R, R, dtype=np.float64)
+        else:
+            q = np.einsum("ij,ij->j", R, R, dtype=np.float64) / R.shape[0]
+        return _non_negative(0.5 * float((q - d * d).sum()))
 
 
 class PoissonLoss(_Loss):
@@ -324,7 +334,9 @@ class PoissonLoss(_Loss):
         # y log y - y log mu - y + mu is mean(y log y) - mu log mu.
         mu = _weighted_mean(Y, s)
         # (Rounding can leave a constant target's value just below 0.)
-        return max(0.0, float((_weighted_mean(xlogy(Y, Y), s) - xlogy(mu, mu)).sum()))
+        return _non_negative(
+            float((_weighted_mean(xlogy(Y, Y), s) - xlogy(mu, mu)).sum())
+        )
 
 
 LOSSES = {
