@@ -104,51 +104,10 @@ class _StochasticTraining:
             # usually stop after one epoch (as scikit-learn's MLP does).
             # partial_fit keeps the count ('adaptive' uses it).
             self._no_improvement_count = 0
-        optimizer = getattr(self, "_optimizer", None)
-        if (
-            optimizer is None
-            or not incremental
-            or optimizer.optimizer.n_params != net.n_params
-            or not optimizer.matches(self)
-        ):
-            optimizer = self._optimizer = _OptimizerState(
-                self._make_optimizer(net), self.learning_rate_init, self.learning_rate
-            )
-            rate = self._scheduled_rate(optimizer.epoch)
-            if rate is not None:
-                # A warm start, or a new optimizer within a stream (the solver
-                # or Nesterov changed): 'invscaling' goes on from the samples
-                # seen so far (t_ is 0 in a fresh fit, so this is the initial
-                # rate there).
-                optimizer.optimizer.learning_rate = rate
-        else:
-            optimizer.follow(self)
+        optimizer = self._stochastic_optimizer(net, incremental)
         rng = self._random_state
-
         n = X.shape[0] if rows is None else rows.shape[0]
-        # Row indices in int32 when they fit: half the memory, same shuffles.
-        index_dtype = np.int32 if X.shape[0] < 2**31 else np.intp
-        if early_stopping:
-            # The split has a seed of its own, drawn once per run of
-            # validation scores: a warm-started fit on the same data holds out
-            # the rows the fit before it held out, so the best score it
-            # carries over is compared on the same rows, and rows trained on
-            # are never validated on. (scikit-learn's MLP restarts its stream
-            # in every fit, so its second fit holds out other rows than the
-            # first.)
-            seed = getattr(self, "_split_seed", None)
-            if seed is None:
-                seed = self._split_seed = int(rng.randint(np.iinfo(np.int32).max))
-            # Split the training rows as if the others were not there.
-            train_idx, val_idx = self._split_validation(
-                _select_targets(Y, None, rows)[0], np.random.RandomState(seed)
-            )
-            if rows is not None:
-                train_idx, val_idx = rows[train_idx], rows[val_idx]
-            order = train_idx.astype(index_dtype)
-        else:
-            val_idx = None
-            order = (np.arange(n) if rows is None else rows).astype(index_dtype)
+        order, val_idx = self._training_order(X, Y, rows, early_stopping)
         n_train = order.shape[0]
         sw_train = sample_weight
         if sample_weight is not None and (val_idx is not None or rows is not None):
@@ -324,6 +283,60 @@ class _StochasticTraining:
             self.loss_ = self._current_loss(
                 net, X_all, Y_all, s_all, float(self.alpha) / total_all
             )
+
+    def _stochastic_optimizer(self, net, incremental):
+        """The optimizer of this call: the stream's own for ``partial_fit``
+        (with the current hyperparameters), a new one otherwise."""
+        optimizer = getattr(self, "_optimizer", None)
+        if (
+            optimizer is None
+            or not incremental
+            or optimizer.optimizer.n_params != net.n_params
+            or not optimizer.matches(self)
+        ):
+            optimizer = self._optimizer = _OptimizerState(
+                self._make_optimizer(net), self.learning_rate_init, self.learning_rate
+            )
+            rate = self._scheduled_rate(optimizer.epoch)
+            if rate is not None:
+                # A warm start, or a new optimizer within a stream (the solver
+                # or Nesterov changed): 'invscaling' goes on from the samples
+                # seen so far (t_ is 0 in a fresh fit, so this is the initial
+                # rate there).
+                optimizer.optimizer.learning_rate = rate
+        else:
+            optimizer.follow(self)
+        return optimizer
+
+    def _training_order(self, X, Y, rows, early_stopping):
+        """The training rows (to shuffle in place each epoch) and the held-out
+        validation rows (None without early stopping), as indices into ``X``.
+
+        ``rows`` are the rows of positive weight (None: all of them).
+        """
+        n = X.shape[0] if rows is None else rows.shape[0]
+        # Row indices in int32 when they fit: half the memory, same shuffles.
+        index_dtype = np.int32 if X.shape[0] < 2**31 else np.intp
+        if not early_stopping:
+            return (np.arange(n) if rows is None else rows).astype(index_dtype), None
+        # The split has a seed of its own, drawn once per run of validation
+        # scores: a warm-started fit on the same data holds out the rows the
+        # fit before it held out, so the best score it carries over is
+        # compared on the same rows, and rows trained on are never validated
+        # on. (scikit-learn's MLP restarts its stream in every fit, so its
+        # second fit holds out other rows than the first.)
+        seed = getattr(self, "_split_seed", None)
+        if seed is None:
+            seed = self._split_seed = int(
+                self._random_state.randint(np.iinfo(np.int32).max)
+            )
+        # Split the training rows as if the others were not there.
+        train_idx, val_idx = self._split_validation(
+            _select_targets(Y, None, rows)[0], np.random.RandomState(seed)
+        )
+        if rows is not None:
+            train_idx, val_idx = rows[train_idx], rows[val_idx]
+        return train_idx.astype(index_dtype), val_idx
 
     def _run_epoch(self, net, optimizer, batches, order, contiguous, l2, dropout_rng):
         """One pass over the training rows.
