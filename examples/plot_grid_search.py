@@ -21,7 +21,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skbpnet import BPClassifier
+from skbpnet import BPClassifier, LossCurveDisplay
 
 # Some of the larger candidates could use more iterations than we give them;
 # the comparison is still fair because every candidate gets the same budget.
@@ -78,4 +78,15 @@ for i in range(len(activations)):
     for j in range(len(sizes)):
         ax.text(j, i, f"{scores[i, j]:.3f}", ha="center", va="center", color="w")
 fig.colorbar(image, ax=ax, label="mean CV accuracy")
+plt.show()
+
+# %%
+# The refitted best model's training history
+# ------------------------------------------
+# :class:`~skbpnet.LossCurveDisplay` reads a fitted search through its
+# ``best_estimator_`` (here a Pipeline, read through its last step): the
+# L-BFGS iterations of the refit on the whole training set.
+fig, ax = plt.subplots(layout="constrained")
+LossCurveDisplay.from_estimator(search, ax=ax)
+ax.set_yscale("log")
 plt.show()
