@@ -23,6 +23,7 @@ from ._safeguards import (
     _quiet_overflow,
     _user_stacklevel,
     _warn_diverged,
+    _warn_if_stalled,
     _warn_interrupted,
 )
 from ._threads import single_threaded_foreign_blas
@@ -216,7 +217,14 @@ class _LbfgsTraining:
             )
         elif not stopped_by_callback:
             data_loss = fun - l2 * net.penalty()
-            _warn_if_untrained(data_loss, net.loss.constant_loss(Y, s), self, result)
+            constant = net.loss.constant_loss(Y, s)
+            if not _warn_if_untrained(data_loss, constant, self, result):
+                _warn_if_stalled(
+                    data_loss * net.report_scale,
+                    constant * net.report_scale,
+                    f"after {self.n_iter_} iterations, when SciPy's L-BFGS-B converged",
+                    len(net.layers) - 1,
+                )
 
 
 def _warn_if_untrained(data_loss, constant, estimator, result):
@@ -230,9 +238,10 @@ def _warn_if_untrained(data_loss, constant, estimator, result):
     gradient): a fit that never trained would end silently.  Both losses are
     in the units training minimises (for several squared-error outputs, the
     sum over them).  A constant target (``constant == 0``) is not judged.
+    Returns whether it warned.
     """
     if not (constant > 0 and data_loss > 1.01 * constant):
-        return
+        return False
     float32 = ""
     if estimator.coefs_[0].dtype == np.float32:
         # float32 overflows much sooner (exp beyond 88): one trial step that
@@ -259,3 +268,4 @@ def _warn_if_untrained(data_loss, constant, estimator, result):
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )
+    return True

@@ -6,6 +6,8 @@
   from).
 * **Blow-up without overflow:** a final loss far above both a constant
   prediction's and the loss before training gets a warning.
+* **Stalling:** a fit that converged no better than a constant prediction
+  (vanishing gradients, typically) gets a warning.
 * **Interruption:** Ctrl-C keeps the best weights so far (see
   :class:`_Checkpoints` for what that means without a validation set);
   ``_deferred_interrupt`` keeps it out of an epoch's bookkeeping.
@@ -173,10 +175,10 @@ def _warn_if_blown_up(
     ``reference`` is the loss of the best constant prediction (``constant_loss`` of
     the loss object), ``start_loss`` the first batch's loss before training.
     ``best_epoch``: early stopping kept the best validation epoch's weights,
-    and ``loss`` is their training loss.
+    and ``loss`` is their training loss. Returns whether it warned.
     """
     if not _blown_up(loss, reference, start_loss):
-        return
+        return False
     which = (
         "the training loss of the weights early stopping kept (the best "
         f"validation epoch's) is {loss:.3g}"
@@ -189,6 +191,46 @@ def _warn_if_blown_up(
         f"({reference:.3g}) and the loss before training ({start_loss:.3g}). "
         "The weights stayed finite, so training was not stopped. "
         + _advice(solver, weight_ratio),
+        ConvergenceWarning,
+        stacklevel=_user_stacklevel(),
+    )
+    return True
+
+
+#: A converged fit whose data loss is within this fraction of the best
+#: constant prediction's (or above it) learned nothing from the inputs.
+_STALLED = 1e-3
+
+
+def _warn_if_stalled(data_loss, reference, stopped_by, n_hidden):
+    """Warn when a fit converged no better than a constant prediction.
+
+    ``data_loss`` excludes the penalty: a near-perfect fit can carry a
+    penalty above the constant's loss. ``stopped_by`` says what ended the
+    fit, ``n_hidden`` is the number of hidden layers. ``reference`` 0 (a
+    constant target) is not judged. Deep sigmoid or
+    tanh networks end this way when their gradients vanish; scikit-learn's
+    MLP ends such fits silently.
+    """
+    if not (reference > 0 and data_loss >= (1.0 - _STALLED) * reference):
+        return
+    if n_hidden == 0:
+        hint = (
+            "With no hidden layer the model is linear: these targets may not "
+            "be predictable linearly from the inputs (or alpha is large)."
+        )
+    else:
+        hint = (
+            "Look at gradient_norms_: vanishing gradients (deep sigmoid or tanh "
+            "layers) do this; try activation='relu', fewer layers or "
+            "solver='adam'. Otherwise try another learning_rate_init or scale "
+            "the inputs (e.g. StandardScaler); a large alpha does it too."
+        )
+    warnings.warn(
+        f"Training stopped ({stopped_by}) at a training data loss of "
+        f"{data_loss:.6g} (penalty excluded), not below the {reference:.6g} of "
+        "the best constant prediction (the weighted class frequencies, or the mean "
+        f"target): the network learned nothing from the inputs. {hint}",
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )

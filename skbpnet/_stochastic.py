@@ -31,6 +31,7 @@ from ._safeguards import (
     _user_stacklevel,
     _warn_diverged,
     _warn_if_blown_up,
+    _warn_if_stalled,
     _warn_interrupted,
     _warn_unscored,
 )
@@ -134,7 +135,7 @@ class _StochasticTraining:
 
         checkpoints = _Checkpoints(net.params)
         n_scored = 0  # epochs of this call with a finite validation score
-        interrupted = diverged = False
+        interrupted = diverged = converged = False
         # The loss training starts from (penalty included, as in loss_): the
         # first batch's loss before any update, plus the initial penalty.
         start_loss, start_penalty = None, l2 * net.penalty()
@@ -190,7 +191,7 @@ class _StochasticTraining:
                     recorded = task
                 if self.verbose:
                     self._print_progress(start_time, early_stopping)
-                stop = self._schedule(optimizer)
+                converged = stop = self._schedule(optimizer)
                 ending, task = task, None
                 if tasks.end_epoch(ending, snapshot) or stop:
                     break
@@ -267,7 +268,7 @@ class _StochasticTraining:
                 X_t, Y_t, sw_t = _select_rows(X, Y, sample_weight, order)
                 s_t, _ = _normalised_weights(sw_t, n_train, X.dtype)
                 kept_loss = self._current_loss(net, X_t, Y_t, s_t, l2)
-            _warn_if_blown_up(
+            blown_up = _warn_if_blown_up(
                 kept_loss,
                 reference,
                 start_loss,
@@ -275,6 +276,16 @@ class _StochasticTraining:
                 restore_best,
                 weight_ratio,
             )
+            if converged and not incremental and not blown_up:
+                # partial_fit ignores the stopping rule (as MLP's does).
+                what = "validation score" if early_stopping else "training loss"
+                _warn_if_stalled(
+                    # The kept weights' penalty is the one kept_loss includes.
+                    kept_loss - l2 * net.penalty(),
+                    reference,
+                    f"after {self.n_iter_} epochs, when its {what} stopped improving",
+                    len(net.layers) - 1,
+                )
         if not hasattr(self, "loss_"):
             # Kept the weights the call started from (diverged or interrupted
             # in the first epoch, or the fallback above): report their loss.

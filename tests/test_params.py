@@ -333,9 +333,13 @@ def test_real_parameters_beyond_numpy_are_checked_as_floats():
 
     X, y = np.arange(20.0).reshape(10, 2), np.arange(10) % 2
     # Real numbers NumPy cannot convert: compared as Python floats.
-    for alpha in (10**20, Fraction(1, 10)):
-        clf = BPClassifier(hidden_layer_sizes=(), solver="lbfgs", alpha=alpha)
-        assert clf.fit(X, y).alpha == alpha
+    clf = BPClassifier(hidden_layer_sizes=(), solver="lbfgs", alpha=Fraction(1, 10))
+    assert clf.fit(X, y).alpha == Fraction(1, 10)
+    clf.set_params(alpha=10**20)
+    # So strong a penalty leaves the weights at 0: the fit is the constant.
+    with pytest.warns(ConvergenceWarning, match="learned nothing"):
+        assert clf.fit(X, y).alpha == 10**20
+    assert np.abs(clf.coefs_[0]).max() < 1e-12
     with pytest.raises(InvalidParameterError, match="alpha must be a real number"):
         BPClassifier(alpha=10**400).fit(X, y)
 

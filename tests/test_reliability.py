@@ -630,8 +630,85 @@ def test_blow_up_without_overflow_warns(digits, solver):
         clf.fit(X, y)
     message = str(record[0].message)
     assert "learning_rate_init" in message and "StandardScaler" in message
+    # One diagnosis: a blow-up is not also reported as a stall.
+    assert not any("learned nothing" in str(w.message) for w in record)
     assert clf.loss_ > 100 * np.log(10)
     assert clf.score(X, y) < 0.2
+
+
+def _stalled(record):
+    return [str(w.message) for w in record if "learned nothing" in str(w.message)]
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_a_fit_that_stalls_at_the_constant_warns(early_stopping):
+    # The user guide's deep sigmoid network: its gradients vanish, the loss
+    # stops improving at the class frequencies' entropy, accuracy is chance.
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    deep = BPClassifier(
+        hidden_layer_sizes=(32,) * 6,
+        activation="sigmoid",
+        init="lecun_normal",
+        solver="sgd",
+        early_stopping=early_stopping,
+        random_state=0,
+    )
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        deep.fit(X, y)
+    (message,) = _stalled(record)
+    assert "gradient_norms_" in message and "activation='relu'" in message
+    assert deep.n_iter_ < deep.max_iter
+    assert deep.score(X, y) < 0.2
+    # The same network with ReLU units trains, and is not warned about.
+    deep.set_params(activation="relu", init="auto", max_iter=1000)
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        deep.fit(X, y)
+    assert _stalled(record) == [] and deep.score(X, y) > 0.9
+
+
+def _xor_corners():
+    X = np.tile([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]], (50, 1))
+    return X, (X[:, 0] * X[:, 1] > 0).astype(int)
+
+
+def test_a_linear_model_at_the_constant_warns_that_it_is_linear():
+    # XOR: no linear model beats the class frequencies (the chapter's point);
+    # on the four corners the best one is exactly the constant.
+    X, y = _xor_corners()
+    for solver in ("lbfgs", "adam"):
+        clf = BPClassifier(
+            hidden_layer_sizes=(), solver=solver, max_iter=2000, random_state=0
+        )
+        with pytest.warns(ConvergenceWarning, match="learned nothing") as record:
+            clf.fit(X, y)
+        (message,) = _stalled(record)
+        assert "no hidden layer the model is linear" in message
+        assert "gradient_norms_" not in message
+    # With a hidden layer the same data is learned, silently.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf = BPClassifier(hidden_layer_sizes=(16,), solver="lbfgs", random_state=0)
+        assert clf.fit(X, y).score(X, y) == 1.0
+
+
+def test_partial_fit_never_reports_a_stall():
+    # partial_fit ignores the stopping rule, so a stream whose loss stays at
+    # the constant for more than n_iter_no_change calls is not judged.
+    X, y = _xor_corners()
+    clf = BPClassifier(hidden_layer_sizes=(), tol=1.0, n_iter_no_change=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(10):
+            clf.partial_fit(X, y, classes=[0, 1])
+    assert clf._no_improvement_count > clf.n_iter_no_change
+    # fit with the same settings stops by that rule, and is judged.
+    with pytest.warns(ConvergenceWarning, match="learned nothing"):
+        clf.fit(X, y)
+    # (the first epoch improves on no loss at all)
+    assert clf.n_iter_ == clf.n_iter_no_change + 2
 
 
 def test_blow_up_on_a_one_class_partial_fit_batch_warns(digits):
