@@ -145,9 +145,12 @@ ATTRIBUTES = """\
         None with early stopping.
 
     loss_curve_ : list of float
-        Training loss after every epoch (lbfgs: every iteration). With
-        dropout, the loss of the dropped-out networks the batches trained
-        (usually above that of the full network ``predict`` uses).
+        Training loss (penalty included) of every epoch: the weighted mean
+        over its mini-batches of the loss at the weights each step started
+        from, as scikit-learn's MLP reports it (lbfgs: the loss of every
+        iteration's weights). With dropout, the loss of the dropped-out
+        networks the batches trained (usually above that of the full network
+        ``predict`` uses).
 
     validation_scores_ : list of float or None
         Validation score after every epoch with early stopping, else None.

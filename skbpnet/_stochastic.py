@@ -22,6 +22,7 @@ from ._batches import (
     _select_targets,
 )
 from ._callbacks import _GrowingRows
+from ._network import _square_sum
 from ._optimizers import SGD, Adam
 from ._safeguards import (
     _blown_up,
@@ -91,8 +92,9 @@ class _StochasticTraining:
             raise ValueError("partial_fit does not support early_stopping=True.")
         early_stopping = self.early_stopping and not incremental
         self._best_weights = None
-        # The training loss of the epoch whose weights _best_weights holds
-        # (None for a warm start's previous best, trained in another call).
+        # The training loss and its penalty part of the epoch whose weights
+        # _best_weights holds (None for a warm start's previous best, trained
+        # in another call).
         self._best_epoch_loss = None
         if early_stopping and np.isfinite(self.best_validation_score_):
             # A warm start begins at the last fit's best validation weights:
@@ -139,6 +141,7 @@ class _StochasticTraining:
         # The loss training starts from (penalty included, as in loss_): the
         # first batch's loss before any update, plus the initial penalty.
         start_loss, start_penalty = None, l2 * net.penalty()
+        last_penalty = start_penalty  # the penalty term in loss_
         task = None  # the epoch task whose begin hooks ran and end hooks not
 
         def snapshot():
@@ -153,10 +156,11 @@ class _StochasticTraining:
                 if self.shuffle:
                     rng.shuffle(order)
                 with _quiet_overflow():
-                    accumulated, norms, first_loss = self._run_epoch(
+                    accumulated, penalties, norms, first_loss = self._run_epoch(
                         net, optimizer, batches, order, contiguous, l2, dropout_rng
                     )
-                    loss = net.reported_loss(accumulated / total, l2 * net.penalty())
+                    penalty = l2 * penalties / total
+                    loss = net.reported_loss(accumulated / total, penalty)
                 if start_loss is None and first_loss is not None:
                     start_loss = net.reported_loss(first_loss, start_penalty)
                 if not (np.isfinite(loss) and np.isfinite(net.params.sum())):
@@ -185,9 +189,10 @@ class _StochasticTraining:
                     self.t_ += n_train
                     optimizer.epoch += 1
                     self.loss_ = loss
+                    last_penalty = penalty
                     self.loss_curve_.append(loss)
                     norm_rows.append(norms)
-                    self._update_no_improvement(net, early_stopping)
+                    self._update_no_improvement(net, early_stopping, penalty)
                     recorded = task
                 if self.verbose:
                     self._print_progress(start_time, early_stopping)
@@ -259,7 +264,9 @@ class _StochasticTraining:
             Y_all, sw_all = _select_targets(Y, sample_weight, rows)
             s_all, _ = _normalised_weights(sw_all, n, X.dtype)
             reference = net.loss.constant_loss(Y_all, s_all) * net.report_scale
-            kept_loss = best_epoch_loss if restore_best else self.loss_
+            kept_loss, kept_penalty = (
+                best_epoch_loss if restore_best else (self.loss_, last_penalty)
+            )
             if restore_best and _blown_up(kept_loss, reference, start_loss):
                 # An epoch's loss averages its batches as the weights moved,
                 # which says little of the weights it ended with: measure
@@ -268,6 +275,7 @@ class _StochasticTraining:
                 X_t, Y_t, sw_t = _select_rows(X, Y, sample_weight, order)
                 s_t, _ = _normalised_weights(sw_t, n_train, X.dtype)
                 kept_loss = self._current_loss(net, X_t, Y_t, s_t, l2)
+                kept_penalty = l2 * net.penalty()
             blown_up = _warn_if_blown_up(
                 kept_loss,
                 reference,
@@ -280,8 +288,7 @@ class _StochasticTraining:
                 # partial_fit ignores the stopping rule (as MLP's does).
                 what = "validation score" if early_stopping else "training loss"
                 _warn_if_stalled(
-                    # The kept weights' penalty is the one kept_loss includes.
-                    kept_loss - l2 * net.penalty(),
+                    kept_loss - kept_penalty,
                     reference,
                     f"after {self.n_iter_} epochs, when its {what} stopped improving",
                     len(net.layers) - 1,
@@ -352,10 +359,16 @@ class _StochasticTraining:
     def _run_epoch(self, net, optimizer, batches, order, contiguous, l2, dropout_rng):
         """One pass over the training rows.
 
-        Returns the weighted sum of the batch losses, the mean gradient norms
-        and the first batch's loss (computed before any update of the epoch).
+        Returns the weighted sums of the batch losses and of the penalty
+        terms ``penalty()`` (each at the weights the batch's step starts
+        from, as scikit-learn's MLP counts both), the mean gradient norms and
+        the first batch's loss (computed before any update of the epoch).
         """
-        accumulated = 0.0
+        accumulated = penalties = 0.0
+        # A view of the weights for BLAS dots, 2-4 times faster than
+        # penalty()'s float64 einsum (about 12 us per batch on 80,000 float64
+        # weights), where float32 rounds like the float32 data loss.
+        weights = net.params[: net.n_weights] if l2 else None
         first_loss = None
         norms = np.zeros(len(net.coefs))
         batch_norms = np.empty(len(net.coefs))
@@ -366,6 +379,8 @@ class _StochasticTraining:
             X_b, Y_b, s, weight, own = batches(batch)
             if weight == 0:
                 continue  # rows of zero weight carry no information
+            if l2:
+                penalties += 0.5 * float(_square_sum(weights)) * weight
             batch_loss = net.loss_grad(X_b, Y_b, s, l2, rng=dropout_rng)
             if first_loss is None:
                 # The batch's weighted mean loss: its loss estimates the
@@ -375,7 +390,7 @@ class _StochasticTraining:
             optimizer.step(net.params, net.grad)
             accumulated += batch_loss * weight
             n_batches += 1
-        return accumulated, norms / max(n_batches, 1), first_loss
+        return accumulated, penalties, norms / max(n_batches, 1), first_loss
 
     def _split_validation(self, Y, rng):
         n = Y.shape[0]
@@ -437,7 +452,7 @@ class _StochasticTraining:
         sw = None if score_weight is None else score_weight[idx]
         return float(self._validation_score(Y[idx], Y_pred, sw))
 
-    def _update_no_improvement(self, net, early_stopping):
+    def _update_no_improvement(self, net, early_stopping, penalty):
         if early_stopping:
             score = self.validation_scores_[-1]
             # Written so that a NaN score counts as no improvement.
@@ -448,7 +463,7 @@ class _StochasticTraining:
             if score > self.best_validation_score_:
                 self.best_validation_score_ = score
                 self._best_weights = net.get_weights()
-                self._best_epoch_loss = self.loss_curve_[-1]
+                self._best_epoch_loss = (self.loss_curve_[-1], penalty)
         else:
             loss = self.loss_curve_[-1]
             if loss > self.best_loss_ - self.tol:

@@ -154,12 +154,51 @@ def test_multi_output_step_is_mlpregressors(loss, alpha):
     mlp, bp = stepped
     for ours, theirs in zip(bp.coefs_ + bp.intercepts_, mlp.coefs_ + mlp.intercepts_):
         assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
-    if alpha == 0:
-        # The reported loss too (averaged over the outputs for the squared
-        # error, summed for Poisson, as scikit-learn reports them); with a
-        # penalty the two count it at different weights (regularisation.rst).
-        assert bp.loss_ == pytest.approx(mlp.loss_, rel=1e-12)
-        assert bp.loss_curve_[-1] == pytest.approx(mlp.loss_curve_[-1], rel=1e-12)
+    # The reported loss too (averaged over the outputs for the squared error,
+    # summed for Poisson, as scikit-learn reports them), penalty included: a
+    # full batch's penalty is counted at the weights before the step by both.
+    assert bp.loss_ == pytest.approx(mlp.loss_, rel=1e-12)
+    assert bp.loss_curve_[-1] == pytest.approx(mlp.loss_curve_[-1], rel=1e-12)
+
+
+def test_full_batch_loss_curve_and_stopping_epoch_are_mlpregressors():
+    # From the same weights, with a penalty large enough to matter, every
+    # epoch's loss and so the epoch the tol rule stops at are MLPRegressor's.
+    # (Counting the penalty at the weights after the epoch's step, as skbpnet
+    # once did, stopped this fit one epoch later, and others much later.)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 4))
+    y = X @ [1.0, -2.0, 0.5, 0.0]
+    settings = dict(
+        hidden_layer_sizes=(4,),
+        activation="tanh",
+        solver="sgd",
+        batch_size=60,
+        shuffle=False,
+        alpha=5.0,
+        learning_rate_init=0.01,
+        tol=1e-3,
+        n_iter_no_change=2,
+        random_state=0,
+        max_iter=300,
+    )
+    W = [0.5 * rng.normal(size=(4, 4)), 0.5 * rng.normal(size=(4, 1))]
+    b = [np.zeros(4), np.zeros(1)]
+    fitted = []
+    for est in (MLPRegressor(**settings), BPRegressor(**settings)):
+        est.set_params(max_iter=1)
+        with pytest.warns(ConvergenceWarning):
+            est.fit(X, y)  # builds the network; its weights are replaced
+        est.coefs_ = [w.copy() for w in W]
+        est.intercepts_ = [v.copy() for v in b]
+        est.loss_curve_, est.best_loss_, est._no_improvement_count = [], np.inf, 0
+        est.set_params(warm_start=True, max_iter=300).fit(X, y)
+        fitted.append(est)
+    mlp, bp = fitted
+    assert bp.n_iter_ == mlp.n_iter_ < 300
+    assert_allclose(bp.loss_curve_, mlp.loss_curve_, rtol=1e-12)
+    for ours, theirs in zip(bp.coefs_ + bp.intercepts_, mlp.coefs_ + mlp.intercepts_):
+        assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("batch_size", [16, 32])

@@ -716,7 +716,11 @@ def test_blow_up_on_a_one_class_partial_fit_batch_warns(digits):
     # training is then the scale the blow-up is judged against.
     X, y = digits
     rows = y == 0
-    clf = BPClassifier(solver="sgd", learning_rate_init=1e3, random_state=0)
+    # Several batches: an epoch's loss is measured at the weights each step
+    # starts from, so a single batch's blow-up would show in the next call.
+    clf = BPClassifier(
+        solver="sgd", learning_rate_init=1e3, batch_size=50, random_state=0
+    )
     with pytest.warns(ConvergenceWarning, match="blew up"):
         clf.partial_fit(X[rows], y[rows], classes=np.arange(10))
     assert clf.loss_ > 100 * np.log(10)
