@@ -13,7 +13,8 @@ PARAMETERS = """\
     activation : str or list of str, default='relu'
         Hidden-layer activation: 'identity', 'sigmoid' (alias 'logistic'),
         'tanh', 'relu', 'leaky_relu' (slope 0.01), 'elu', 'softplus' or
-        'maxout'; or one name per hidden layer.
+        'maxout'; or one name per hidden layer (a list, tuple or 1-D
+        array).
 
     maxout_pieces : int, default=2
         Linear pieces per maxout unit (>= 2). A maxout layer of ``h`` units has
@@ -100,7 +101,8 @@ default='constant'
         Probability of dropping each hidden output while training with sgd or
         adam (inverted dropout: kept outputs are scaled by ``1/(1-p)``, so
         prediction needs no rescaling and is deterministic). One value for all
-        hidden layers or one per hidden layer. Must be 0 with lbfgs.
+        hidden layers or one per hidden layer (a list, tuple or 1-D array).
+        Must be 0 with lbfgs.
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop when its

@@ -114,9 +114,17 @@ def check_bool(name, value):
     return bool(value)
 
 
+def _is_per_layer(value):
+    """Whether a per-layer parameter gives one entry per layer: a list, a
+    tuple or a 1-D array (as ``hidden_layer_sizes`` may be)."""
+    return isinstance(value, (list, tuple)) or (
+        isinstance(value, np.ndarray) and value.ndim == 1
+    )
+
+
 def _per_layer(name, value, n_hidden):
     """Return ``value`` as a list with one entry per hidden layer."""
-    if isinstance(value, (list, tuple)):
+    if _is_per_layer(value):
         if len(value) != n_hidden:
             raise InvalidParameterError(
                 f"{name} has {len(value)} entries but hidden_layer_sizes has "
@@ -178,7 +186,7 @@ def validate_params(est):
         activations.append(
             canonical_activation(check_option("activation", act, ACTIVATION_NAMES))
         )
-    if not isinstance(est.activation, (list, tuple)):
+    if not _is_per_layer(est.activation):
         # Checked even without hidden layers, where it is unused.
         check_option("activation", est.activation, ACTIVATION_NAMES)
 
@@ -225,7 +233,7 @@ def validate_params(est):
     check_real("epsilon", est.epsilon, 0, closed="neither")
     check_int("max_fun", est.max_fun, 1)
 
-    per_layer = isinstance(est.dropout, (list, tuple))
+    per_layer = _is_per_layer(est.dropout)
     # A single rate is checked even without hidden layers, where it is unused.
     rates = [
         check_real("dropout", p, 0, 1, closed="left")

@@ -202,17 +202,22 @@ def _warn_if_blown_up(
 _STALLED = 1e-3
 
 
+def _stalled(data_loss, reference):
+    """Whether a converged fit's ``data_loss`` is not clearly below the best
+    constant's ``reference`` (0, a constant target, is not judged)."""
+    return reference > 0 and data_loss >= (1.0 - _STALLED) * reference
+
+
 def _warn_if_stalled(data_loss, reference, stopped_by, n_hidden):
     """Warn when a fit converged no better than a constant prediction.
 
     ``data_loss`` excludes the penalty: a near-perfect fit can carry a
     penalty above the constant's loss. ``stopped_by`` says what ended the
-    fit, ``n_hidden`` is the number of hidden layers. ``reference`` 0 (a
-    constant target) is not judged. Deep sigmoid or
+    fit, ``n_hidden`` is the number of hidden layers. Deep sigmoid or
     tanh networks end this way when their gradients vanish; scikit-learn's
     MLP ends such fits silently.
     """
-    if not (reference > 0 and data_loss >= (1.0 - _STALLED) * reference):
+    if not _stalled(data_loss, reference):
         return
     if n_hidden == 0:
         hint = (

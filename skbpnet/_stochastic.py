@@ -29,6 +29,7 @@ from ._safeguards import (
     _Checkpoints,
     _deferred_interrupt,
     _quiet_overflow,
+    _stalled,
     _user_stacklevel,
     _warn_diverged,
     _warn_if_blown_up,
@@ -284,11 +285,20 @@ class _StochasticTraining:
                 restore_best,
                 weight_ratio,
             )
+            data_loss = kept_loss - kept_penalty
+            # partial_fit ignores the stopping rule (as MLP's does).
             if converged and not incremental and not blown_up:
-                # partial_fit ignores the stopping rule (as MLP's does).
+                if _stalled(data_loss, reference):
+                    # The epoch's batches saw moving weights and, with
+                    # dropout, thinned networks: judge the kept weights'
+                    # own loss on the training rows (rare: only on this
+                    # suspicion).
+                    X_t, Y_t, sw_t = _select_rows(X, Y, sample_weight, order)
+                    s_t, _ = _normalised_weights(sw_t, n_train, X.dtype)
+                    data_loss = self._current_loss(net, X_t, Y_t, s_t, 0.0)
                 what = "validation score" if early_stopping else "training loss"
                 _warn_if_stalled(
-                    kept_loss - kept_penalty,
+                    data_loss,
                     reference,
                     f"after {self.n_iter_} epochs, when its {what} stopped improving",
                     len(net.layers) - 1,

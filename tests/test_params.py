@@ -128,6 +128,31 @@ def test_dropout_with_lbfgs_is_an_error():
         BPClassifier(solver="lbfgs", dropout=0.1).fit(X, y)
 
 
+def test_per_layer_parameters_may_be_arrays():
+    # As hidden_layer_sizes may be: a 1-D array gives one entry per layer,
+    # exactly as the list of the same values does.
+    fitted = []
+    for make in (list, np.array):
+        clf = BPClassifier(
+            hidden_layer_sizes=(5, 4),
+            activation=make(["relu", "tanh"]),
+            dropout=make([0.1, 0.2]),
+            max_iter=5,
+            random_state=0,
+        )
+        with pytest.warns(ConvergenceWarning, match="Maximum iterations"):
+            fitted.append(clf.fit(X, y))
+    for ours, want in zip(fitted[1].coefs_, fitted[0].coefs_):
+        np.testing.assert_array_equal(ours, want)
+    with pytest.raises(ValueError, match="dropout has 3 entries"):
+        BPClassifier(hidden_layer_sizes=(5, 4), dropout=np.array([0.1] * 3)).fit(X, y)
+    with pytest.raises(ValueError, match="activation has 1 entries"):
+        BPClassifier(hidden_layer_sizes=(5, 4), activation=np.array(["tanh"])).fit(X, y)
+    # 2-D is not one entry per layer.
+    with pytest.raises(TypeError, match="dropout"):
+        BPClassifier(hidden_layer_sizes=(5, 4), dropout=np.zeros((1, 2))).fit(X, y)
+
+
 @pytest.mark.parametrize(
     "params, error, match",
     [

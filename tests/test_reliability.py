@@ -694,6 +694,20 @@ def test_a_linear_model_at_the_constant_warns_that_it_is_linear():
         assert clf.fit(X, y).score(X, y) == 1.0
 
 
+def test_dropout_losses_above_the_constant_are_not_a_stall():
+    # Heavy dropout: the thinned networks' epoch loss ends above the constant
+    # prediction's, but the full network predict uses has learned. The
+    # suspicion is checked on the kept weights' own training loss.
+    X, y = make_classification(400, 10, n_informative=5, random_state=0)
+    clf = BPClassifier(hidden_layer_sizes=(64,), dropout=0.95, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.fit(X, y)
+    assert clf.n_iter_ < clf.max_iter
+    assert clf.loss_ > np.log(2) > log_loss(y, clf.predict_proba(X))
+    assert clf.score(X, y) > 0.85
+
+
 def test_partial_fit_never_reports_a_stall():
     # partial_fit ignores the stopping rule, so a stream whose loss stays at
     # the constant for more than n_iter_no_change calls is not judged.
