@@ -484,6 +484,25 @@ def test_same_parameters_as_mlpclassifier():
         assert ours[name] == default, name
 
 
+def test_partial_fit_in_mlpclassifiers_positional_order_fails_loudly(moons):
+    # partial_fit(X, y, classes, sample_weight) is SGDClassifier's order (and
+    # the contract's); MLPClassifier 1.9 takes sample_weight first. Code
+    # written for it that passes both by position must not train on the
+    # swapped values (migrating.rst).
+    X, y = moons
+    w = np.ones(len(y))
+    with pytest.raises(ValueError, match="sample_weight"):
+        BPClassifier().partial_fit(X, y, None, [0, 1])
+    with pytest.raises(ValueError):
+        BPClassifier().partial_fit(X, y, w, [0, 1])
+    clf = BPClassifier(random_state=0).partial_fit(X, y, classes=[0, 1])
+    before = [c.copy() for c in clf.coefs_]
+    with pytest.raises(ValueError, match="sample_weight"):
+        clf.partial_fit(X, y, None, [0, 1])
+    for ours, old in zip(clf.coefs_, before):
+        assert_array_equal(ours, old)
+
+
 def test_random_state_reproducible(moons):
     X, y = moons
     with warnings.catch_warnings():
