@@ -21,6 +21,7 @@ from ._callbacks import _GrowingRows
 from ._safeguards import (
     _deferred_interrupt,
     _quiet_overflow,
+    _stalled,
     _user_stacklevel,
     _warn_diverged,
     _warn_if_stalled,
@@ -217,13 +218,21 @@ class _LbfgsTraining:
             )
         elif not stopped_by_callback:
             data_loss = fun - l2 * net.penalty()
-            constant = net.loss.constant_loss(Y, s)
-            if not _warn_if_untrained(data_loss, constant, self, result):
+            constants = net.loss.constant_losses(Y, s)
+            constant = float(constants.sum())
+            untrained = _warn_if_untrained(data_loss, constant, self, result)
+            if not untrained and _stalled([data_loss], [constant]):
+                # Judged output by output (_stalled): rare, a forward pass.
+                losses = [data_loss]
+                if len(constants) > 1:
+                    with _quiet_overflow():
+                        losses = net.output_losses(X, Y, s)
                 _warn_if_stalled(
-                    data_loss * net.report_scale,
-                    constant * net.report_scale,
+                    losses,
+                    constants,
                     f"after {self.n_iter_} iterations, when SciPy's L-BFGS-B converged",
                     len(net.layers) - 1,
+                    net.report_scale,
                 )
 
 

@@ -53,9 +53,9 @@ def _weighted_mean(Y, s):
     return np.einsum("i,ij->j", s, Y, dtype=np.float64)
 
 
-def _non_negative(value):
-    """A constant's loss that rounding left just below 0 is 0 (NaN stays)."""
-    return 0.0 if value < 0 else value
+def _non_negative(values):
+    """Constants' losses that rounding left just below 0 are 0 (NaN stays)."""
+    return np.where(values < 0, 0.0, values)
 
 
 def _row_max(Z, scratch):
@@ -143,6 +143,9 @@ class _Loss:
     out_activation = None
     #: Whether ``value_and_delta`` uses a ``scratch`` array.
     needs_scratch = True
+    #: Whether the loss is a sum of one independent term per output (all
+    #: but softmax cross-entropy, whose outputs are one distribution).
+    separable = True
 
     def inverse_link(self, Z):
         raise NotImplementedError
@@ -161,7 +164,30 @@ class _Loss:
         The scale against which a trained network's loss is judged: a network
         far worse than a constant has blown up.
         """
+        return float(self.constant_losses(Y, s).sum())
+
+    def constant_losses(self, Y, s):
+        """:meth:`constant_loss` output by output (float64, never below 0):
+        one entry per output, or a single one if the loss is not
+        :attr:`separable`."""
         raise NotImplementedError
+
+    def output_losses(self, Z, Y, s):
+        """The weighted data loss :meth:`value_and_delta` sums, output by
+        output as :meth:`constant_losses` splits it.
+
+        For judging a fitted model on whole data sets (in chunks), not for
+        training: each output's column is copied.
+        """
+        if not self.separable:
+            return np.array([self.value_and_delta(Z, Y, s, np.empty_like(Z))])
+        work = np.empty((Z.shape[0], 1), dtype=Z.dtype)
+        return np.array(
+            [
+                self.value_and_delta(Z[:, [j]], Y[:, [j]], s, work, np.empty_like(work))
+                for j in range(Z.shape[1])
+            ]
+        )
 
     def value_and_delta(self, Z, Y, s, delta, scratch=None):
         """Weighted loss and output delta.
@@ -206,13 +232,13 @@ class BinaryLogLoss(_Loss):
         _scale_rows(delta, s)
         return loss
 
-    def constant_loss(self, Y, s):
+    def constant_losses(self, Y, s):
         # The best constant, each output's weighted frequency p of 1s: the
-        # binary entropy of p, summed over the outputs. (Probability 1/2,
-        # log 2 per output, would let a network that stopped far above the
-        # best constant on imbalanced labels pass as trained.)
+        # binary entropy of p. (Probability 1/2, log 2 per output, would let
+        # a network that stopped far above the best constant on imbalanced
+        # labels pass as trained.)
         p = np.clip(_weighted_mean(Y, s), 0.0, 1.0)
-        return _non_negative(float(-(xlogy(p, p) + xlogy(1 - p, 1 - p)).sum()))
+        return _non_negative(-(xlogy(p, p) + xlogy(1 - p, 1 - p)))
 
 
 class SoftmaxCrossEntropy(_Loss):
@@ -220,6 +246,7 @@ class SoftmaxCrossEntropy(_Loss):
 
     out_activation = "softmax"
     needs_scratch = False  # the fused pass works in the delta buffer alone
+    separable = False
 
     def inverse_link(self, Z):
         # Whole predictions: NumPy's own max, with no scratch copy of Z (an
@@ -229,10 +256,10 @@ class SoftmaxCrossEntropy(_Loss):
         Z /= _row_sum(Z)[:, None]
         return Z
 
-    def constant_loss(self, Y, s):
+    def constant_losses(self, Y, s):
         # The best constant, the weighted class frequencies: their entropy.
         p = np.clip(_weighted_mean(Y, s), 0.0, 1.0)
-        return _non_negative(float(-xlogy(p, p).sum()))
+        return _non_negative(np.array([-xlogy(p, p).sum()]))
 
     def value_and_delta(self, Z, Y, s, delta, scratch=None):
         # Fused: the shifted logits, their exponentials and the row sums
@@ -288,8 +315,8 @@ class SquaredError(_Loss):
         _scale_rows(delta, s)
         return loss
 
-    def constant_loss(self, Y, s):
-        # The best constant, the weighted mean: half the variances, summed.
+    def constant_losses(self, Y, s):
+        # The best constant, the weighted mean: half the variances.
         # One residual array in Y's dtype (a float64 one would double the
         # memory of a float32 Y), from the mean rounded to it; the variance
         # about the exact mean is then mean(R^2) - mean(R)^2, the squares
@@ -300,7 +327,7 @@ class SquaredError(_Loss):
             q = np.einsum("i,ij,ij->j", s, R, R, dtype=np.float64)
         else:
             q = np.einsum("ij,ij->j", R, R, dtype=np.float64) / R.shape[0]
-        return _non_negative(0.5 * float((q - d * d).sum()))
+        return _non_negative(0.5 * (q - d * d))
 
 
 class PoissonLoss(_Loss):
@@ -329,14 +356,12 @@ class PoissonLoss(_Loss):
         _scale_rows(delta, s)
         return loss
 
-    def constant_loss(self, Y, s):
+    def constant_losses(self, Y, s):
         # The best constant, mu = the weighted mean: per output, the mean of
         # y log y - y log mu - y + mu is mean(y log y) - mu log mu.
         mu = _weighted_mean(Y, s)
         # (Rounding can leave a constant target's value just below 0.)
-        return _non_negative(
-            float((_weighted_mean(xlogy(Y, Y), s) - xlogy(mu, mu)).sum())
-        )
+        return _non_negative(_weighted_mean(xlogy(Y, Y), s) - xlogy(mu, mu))
 
 
 LOSSES = {

@@ -305,6 +305,25 @@ class Network:
             return data_loss + penalty
         return data_loss * self.report_scale + penalty
 
+    def output_losses(self, X, Y, s, rows=None):
+        """Data loss of the current weights, output by output, on whole data.
+
+        What :meth:`Loss.output_losses <skbpnet._losses._Loss.output_losses>`
+        gives, summed over chunks of :data:`PREDICT_CHUNK` rows of ``X`` and
+        ``Y`` (``rows`` of them, an index array, or all), so the memory used
+        is a chunk's, whatever the data's size. ``s`` are the weights of
+        those rows in that order (summing to one), or a scalar. No dropout.
+        """
+        n = X.shape[0] if rows is None else rows.shape[0]
+        total = 0.0
+        for start in range(0, n, PREDICT_CHUNK):
+            chunk = slice(start, start + PREDICT_CHUNK)
+            idx = chunk if rows is None else rows[chunk]
+            Z = forward(self.layers, X[idx], self.coefs, self.intercepts)
+            s_chunk = s[chunk] if isinstance(s, np.ndarray) else s
+            total = total + self.loss.output_losses(Z, Y[idx], s_chunk)
+        return total
+
     # ------------------------------------------------------------- prediction
     def predict(self, X):
         """Outputs after the loss's inverse link, without the work arrays.

@@ -198,26 +198,53 @@ def _warn_if_blown_up(
 
 
 #: A converged fit whose data loss is within this fraction of the best
-#: constant prediction's (or above it) learned nothing from the inputs.
+#: constant prediction's (or above it) did no better than that constant.
 _STALLED = 1e-3
 
 
-def _stalled(data_loss, reference):
-    """Whether a converged fit's ``data_loss`` is not clearly below the best
-    constant's ``reference`` (0, a constant target, is not judged)."""
-    return reference > 0 and data_loss >= (1.0 - _STALLED) * reference
+def _stalled(data_losses, references):
+    """Whether a converged fit did no better than the best constant.
+
+    Output by output (see ``constant_losses`` of the losses): only if every
+    output that the constant does not fit exactly (reference > 0) ends with
+    a data loss not clearly below its constant's. Summed, a large-scale
+    output that cannot be learned would hide a small one that was.
+    """
+    data_losses = np.asarray(data_losses, dtype=float)
+    references = np.asarray(references, dtype=float)
+    judged = references > 0
+    return bool(judged.any()) and bool(
+        np.all(data_losses[judged] >= (1.0 - _STALLED) * references[judged])
+    )
 
 
-def _warn_if_stalled(data_loss, reference, stopped_by, n_hidden):
+def _warn_overflowing_outputs(solver):
+    """Say that the weights a converged fit kept overflow on training rows.
+
+    An epoch's loss is measured before each step, so its last steps can move
+    the weights that far unseen; ``predict`` then raises on those rows.
+    """
+    warnings.warn(
+        "Training converged, but with the weights it ended with the network's "
+        "outputs overflow (inf or NaN) on some training rows, so predict will "
+        "raise on them. " + _advice(solver),
+        ConvergenceWarning,
+        stacklevel=_user_stacklevel(),
+    )
+
+
+def _warn_if_stalled(data_losses, references, stopped_by, n_hidden, scale=1.0):
     """Warn when a fit converged no better than a constant prediction.
 
-    ``data_loss`` excludes the penalty: a near-perfect fit can carry a
-    penalty above the constant's loss. ``stopped_by`` says what ended the
-    fit, ``n_hidden`` is the number of hidden layers. Deep sigmoid or
-    tanh networks end this way when their gradients vanish; scikit-learn's
-    MLP ends such fits silently.
+    ``data_losses`` and ``references`` are those of :func:`_stalled`, the
+    data losses of the weights kept on the training rows (penalty excluded:
+    a near-perfect fit can carry a penalty above the constant's loss) in
+    the units training minimises; ``scale`` turns their sums into the units
+    of ``loss_``. ``stopped_by`` says what ended the fit, ``n_hidden`` is the
+    number of hidden layers. Deep sigmoid or tanh networks end this way when
+    their gradients vanish; scikit-learn's MLP ends such fits silently.
     """
-    if not _stalled(data_loss, reference):
+    if not _stalled(data_losses, references):
         return
     if n_hidden == 0:
         hint = (
@@ -231,11 +258,14 @@ def _warn_if_stalled(data_loss, reference, stopped_by, n_hidden):
             "solver='adam'. Otherwise try another learning_rate_init or scale "
             "the inputs (e.g. StandardScaler); a large alpha does it too."
         )
+    every = " on every output" if len(references) > 1 else ""
     warnings.warn(
         f"Training stopped ({stopped_by}) at a training data loss of "
-        f"{data_loss:.6g} (penalty excluded), not below the {reference:.6g} of "
-        "the best constant prediction (the weighted class frequencies, or the mean "
-        f"target): the network learned nothing from the inputs. {hint}",
+        f"{scale * float(np.sum(data_losses)):.6g} (penalty excluded), not below "
+        f"the {scale * float(np.sum(references)):.6g} of the best constant "
+        "prediction (the weighted class frequencies, or the mean target)"
+        f"{every}: judged by its loss, the network did no better than that "
+        f"constant. {hint}",
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )

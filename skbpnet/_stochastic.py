@@ -29,12 +29,12 @@ from ._safeguards import (
     _Checkpoints,
     _deferred_interrupt,
     _quiet_overflow,
-    _stalled,
     _user_stacklevel,
     _warn_diverged,
     _warn_if_blown_up,
     _warn_if_stalled,
     _warn_interrupted,
+    _warn_overflowing_outputs,
     _warn_unscored,
 )
 
@@ -93,9 +93,8 @@ class _StochasticTraining:
             raise ValueError("partial_fit does not support early_stopping=True.")
         early_stopping = self.early_stopping and not incremental
         self._best_weights = None
-        # The training loss and its penalty part of the epoch whose weights
-        # _best_weights holds (None for a warm start's previous best, trained
-        # in another call).
+        # The training loss of the epoch whose weights _best_weights holds
+        # (None for a warm start's previous best, trained in another call).
         self._best_epoch_loss = None
         if early_stopping and np.isfinite(self.best_validation_score_):
             # A warm start begins at the last fit's best validation weights:
@@ -142,7 +141,6 @@ class _StochasticTraining:
         # The loss training starts from (penalty included, as in loss_): the
         # first batch's loss before any update, plus the initial penalty.
         start_loss, start_penalty = None, l2 * net.penalty()
-        last_penalty = start_penalty  # the penalty term in loss_
         task = None  # the epoch task whose begin hooks ran and end hooks not
 
         def snapshot():
@@ -190,10 +188,9 @@ class _StochasticTraining:
                     self.t_ += n_train
                     optimizer.epoch += 1
                     self.loss_ = loss
-                    last_penalty = penalty
                     self.loss_curve_.append(loss)
                     norm_rows.append(norms)
-                    self._update_no_improvement(net, early_stopping, penalty)
+                    self._update_no_improvement(net, early_stopping)
                     recorded = task
                 if self.verbose:
                     self._print_progress(start_time, early_stopping)
@@ -265,18 +262,33 @@ class _StochasticTraining:
             Y_all, sw_all = _select_targets(Y, sample_weight, rows)
             s_all, _ = _normalised_weights(sw_all, n, X.dtype)
             reference = net.loss.constant_loss(Y_all, s_all) * net.report_scale
-            kept_loss, kept_penalty = (
-                best_epoch_loss if restore_best else (self.loss_, last_penalty)
-            )
+            kept_loss = best_epoch_loss if restore_best else self.loss_
+            measured = []
+
+            def on_training_rows():
+                # The kept weights' data loss on the training rows, output by
+                # output, and the best constant's: an epoch's loss averages
+                # over moving weights (and, with dropout, thinned networks).
+                # One forward pass, chunk by chunk; X is not copied.
+                if not measured:
+                    split = rows is not None or val_idx is not None
+                    Y_t, sw_t = (
+                        _select_targets(Y, sample_weight, order)
+                        if split
+                        else (Y, sample_weight)
+                    )
+                    s_t, _ = _normalised_weights(sw_t, n_train, X.dtype)
+                    with _quiet_overflow():
+                        losses = net.output_losses(
+                            X, Y, s_t, rows=order if split else None
+                        )
+                    measured.extend([losses, net.loss.constant_losses(Y_t, s_t)])
+                return measured
+
             if restore_best and _blown_up(kept_loss, reference, start_loss):
-                # An epoch's loss averages its batches as the weights moved,
-                # which says little of the weights it ended with: measure
-                # those on the training rows (rare: only on this suspicion;
-                # it gathers them into one array).
-                X_t, Y_t, sw_t = _select_rows(X, Y, sample_weight, order)
-                s_t, _ = _normalised_weights(sw_t, n_train, X.dtype)
-                kept_loss = self._current_loss(net, X_t, Y_t, s_t, l2)
-                kept_penalty = l2 * net.penalty()
+                # Rare: only on this suspicion.
+                losses, _ = on_training_rows()
+                kept_loss = net.reported_loss(float(losses.sum()), l2 * net.penalty())
             blown_up = _warn_if_blown_up(
                 kept_loss,
                 reference,
@@ -285,24 +297,22 @@ class _StochasticTraining:
                 restore_best,
                 weight_ratio,
             )
-            data_loss = kept_loss - kept_penalty
-            # partial_fit ignores the stopping rule (as MLP's does).
+            # partial_fit ignores the stopping rule (as MLP's does). A
+            # converged fit costs one more pass over its rows, forward only.
             if converged and not incremental and not blown_up:
-                if _stalled(data_loss, reference):
-                    # The epoch's batches saw moving weights and, with
-                    # dropout, thinned networks: judge the kept weights'
-                    # own loss on the training rows (rare: only on this
-                    # suspicion).
-                    X_t, Y_t, sw_t = _select_rows(X, Y, sample_weight, order)
-                    s_t, _ = _normalised_weights(sw_t, n_train, X.dtype)
-                    data_loss = self._current_loss(net, X_t, Y_t, s_t, 0.0)
+                losses, constants = on_training_rows()
                 what = "validation score" if early_stopping else "training loss"
-                _warn_if_stalled(
-                    data_loss,
-                    reference,
-                    f"after {self.n_iter_} epochs, when its {what} stopped improving",
-                    len(net.layers) - 1,
-                )
+                if not np.isfinite(losses).all():
+                    _warn_overflowing_outputs(self.solver)
+                else:
+                    _warn_if_stalled(
+                        losses,
+                        constants,
+                        f"after {self.n_iter_} epochs, when its {what} stopped "
+                        "improving",
+                        len(net.layers) - 1,
+                        net.report_scale,
+                    )
         if not hasattr(self, "loss_"):
             # Kept the weights the call started from (diverged or interrupted
             # in the first epoch, or the fallback above): report their loss.
@@ -462,7 +472,7 @@ class _StochasticTraining:
         sw = None if score_weight is None else score_weight[idx]
         return float(self._validation_score(Y[idx], Y_pred, sw))
 
-    def _update_no_improvement(self, net, early_stopping, penalty):
+    def _update_no_improvement(self, net, early_stopping):
         if early_stopping:
             score = self.validation_scores_[-1]
             # Written so that a NaN score counts as no improvement.
@@ -473,7 +483,7 @@ class _StochasticTraining:
             if score > self.best_validation_score_:
                 self.best_validation_score_ = score
                 self._best_weights = net.get_weights()
-                self._best_epoch_loss = (self.loss_curve_[-1], penalty)
+                self._best_epoch_loss = self.loss_curve_[-1]
         else:
             loss = self.loss_curve_[-1]
             if loss > self.best_loss_ - self.tol:

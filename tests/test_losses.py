@@ -170,6 +170,14 @@ def test_constant_loss_is_the_loss_of_the_documented_constant(name, weighted):
     else:
         best = mean
     assert value == pytest.approx(loss_of(best), rel=1e-10)
+    # Output by output, as the judge of a finished fit splits it: the
+    # constant's own losses on each output (one group for softmax).
+    per_output = loss.constant_losses(Y, s_arg)
+    Z_best = np.broadcast_to(best, Y.shape).copy()
+    assert_allclose(
+        per_output, loss.output_losses(Z_best, Y, s), rtol=1e-10, atol=1e-300
+    )
+    assert per_output.shape == ((1,) if name == "softmax_cross_entropy" else (k,))
     for j in range(1, k):  # any other constant does worse
         moved = best.copy()
         moved[j] += 0.1

@@ -296,3 +296,51 @@ def test_the_engine_imports_without_scikit_learn():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(sorted("skbpnet." + m for m in ENGINE_MODULES))
+
+
+@pytest.mark.parametrize(
+    "loss, n_outputs",
+    [
+        ("squared_error", 3),
+        ("poisson", 2),
+        ("binary_log_loss", 3),
+        ("softmax_cross_entropy", 4),
+    ],
+)
+def test_output_losses_split_the_training_loss_by_output(loss, n_outputs):
+    # The judge of a finished fit: output by output (one group for softmax),
+    # chunk by chunk over a subset of rows, the data loss training computes.
+    import tracemalloc
+
+    from skbpnet._network import PREDICT_CHUNK
+
+    rng = np.random.RandomState(0)
+    n = 20 * PREDICT_CHUNK + 17
+    X = rng.normal(size=(n, 50))
+    if loss == "softmax_cross_entropy":
+        Y = np.eye(n_outputs)[rng.randint(0, n_outputs, size=n)]
+    elif loss == "poisson":
+        Y = rng.poisson(2.0, size=(n, n_outputs)).astype(float)
+    else:
+        Y = (rng.uniform(size=(n, n_outputs)) > 0.5).astype(float)
+    net = Network(50, (5,), ["tanh"], n_outputs, loss)
+    net.initialize("auto", rng)
+    rows = rng.permutation(n)[: n - 500]
+    s = rng.uniform(0.5, 2.0, size=rows.shape[0])
+    s /= s.sum()
+    tracemalloc.start()
+    losses = net.output_losses(X, Y, s, rows=rows)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    X_rows, Y_rows = X[rows], Y[rows]
+    # A chunk's memory, not the rows': X[rows] is 8 times the limit.
+    assert peak < X_rows.nbytes / 8
+    assert losses.shape == ((1,) if loss == "softmax_cross_entropy" else (n_outputs,))
+    assert losses.sum() == pytest.approx(net.loss_grad(X_rows, Y_rows, s, 0), rel=1e-9)
+    if losses.shape[0] > 1:
+        Z = forward(net.layers, X_rows, net.coefs, net.intercepts)
+        for j in range(n_outputs):
+            column = net.loss.value_and_delta(
+                Z[:, [j]], Y_rows[:, [j]], s, np.empty((rows.shape[0], 1))
+            )
+            assert losses[j] == pytest.approx(column, rel=1e-9)

@@ -362,7 +362,7 @@ def test_real_parameters_beyond_numpy_are_checked_as_floats():
     assert clf.fit(X, y).alpha == Fraction(1, 10)
     clf.set_params(alpha=10**20)
     # So strong a penalty leaves the weights at 0: the fit is the constant.
-    with pytest.warns(ConvergenceWarning, match="learned nothing"):
+    with pytest.warns(ConvergenceWarning, match="did no better than"):
         assert clf.fit(X, y).alpha == 10**20
     assert np.abs(clf.coefs_[0]).max() < 1e-12
     with pytest.raises(InvalidParameterError, match="alpha must be a real number"):
