@@ -167,14 +167,13 @@ class _Loss:
         return float(self.constant_losses(Y, s).sum())
 
     def constant_losses(self, Y, s):
-        """:meth:`constant_loss` output by output (float64, never below 0):
-        one entry per output, or a single one if the loss is not
-        :attr:`separable`."""
+        """``constant_loss`` output by output (float64, never below 0): one
+        entry per output, or a single one if the loss is not ``separable``."""
         raise NotImplementedError
 
     def output_losses(self, Z, Y, s):
-        """The weighted data loss :meth:`value_and_delta` sums, output by
-        output as :meth:`constant_losses` splits it.
+        """The weighted data loss ``value_and_delta`` sums, output by output
+        as ``constant_losses`` splits it.
 
         For judging a fitted model on whole data sets (in chunks), not for
         training: each output's column is copied.

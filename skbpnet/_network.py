@@ -308,10 +308,10 @@ class Network:
     def output_losses(self, X, Y, s, rows=None):
         """Data loss of the current weights, output by output, on whole data.
 
-        What :meth:`Loss.output_losses <skbpnet._losses._Loss.output_losses>`
-        gives, summed over chunks of :data:`PREDICT_CHUNK` rows of ``X`` and
-        ``Y`` (``rows`` of them, an index array, or all), so the memory used
-        is a chunk's, whatever the data's size. ``s`` are the weights of
+        What the loss's ``output_losses`` gives, summed over chunks of
+        :data:`PREDICT_CHUNK` rows of ``X`` and ``Y`` (``rows`` of them, an
+        index array, or all), so the memory used is a chunk's, whatever the
+        data's size. ``s`` are the weights of
         those rows in that order (summing to one), or a scalar. No dropout.
         """
         n = X.shape[0] if rows is None else rows.shape[0]
