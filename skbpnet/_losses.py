@@ -168,7 +168,28 @@ class _Loss:
 
     def constant_losses(self, Y, s):
         """``constant_loss`` output by output (float64, never below 0): one
-        entry per output, or a single one if the loss is not ``separable``."""
+        entry per output, or a single one if the loss is not ``separable``.
+
+        Exactly 0 for a constant target, which its constant fits exactly:
+        computed, the loss can round to 1e-49 or 1e-17 (weighted means of
+        equal values need not equal them), and a fit judged against that
+        would look worse than the constant.
+        """
+        losses = _non_negative(np.asarray(self._constant_losses(Y, s), np.float64))
+        if hasattr(Y, "codes"):  # class codes: one group, or one column
+            fixed = np.full(losses.shape, Y.codes.min() == Y.codes.max())
+        else:
+            fixed = np.ptp(Y, axis=0) == 0
+            if not self.separable:
+                fixed = np.full(losses.shape, fixed.all())
+        return np.where(fixed, 0.0, losses)
+
+    def _constant_losses(self, Y, s):
+        raise NotImplementedError
+
+    def entry_losses(self, Z, Y, out, work):
+        """The loss of every entry of ``Z`` (written into ``out``; ``work`` is
+        scratch of the same shape), for the :attr:`separable` losses."""
         raise NotImplementedError
 
     def output_losses(self, Z, Y, s):
@@ -176,17 +197,14 @@ class _Loss:
         as ``constant_losses`` splits it.
 
         For judging a fitted model on whole data sets (in chunks), not for
-        training: each output's column is copied.
+        training: it allocates its work arrays.
         """
         if not self.separable:
             return np.array([self.value_and_delta(Z, Y, s, np.empty_like(Z))])
-        work = np.empty((Z.shape[0], 1), dtype=Z.dtype)
-        return np.array(
-            [
-                self.value_and_delta(Z[:, [j]], Y[:, [j]], s, work, np.empty_like(work))
-                for j in range(Z.shape[1])
-            ]
-        )
+        L = self.entry_losses(Z, Y, np.empty_like(Z), np.empty_like(Z))
+        if isinstance(s, np.ndarray):
+            return np.einsum("i,ij->j", s, L, dtype=np.float64)
+        return L.sum(axis=0, dtype=np.float64) * s
 
     def value_and_delta(self, Z, Y, s, delta, scratch=None):
         """Weighted loss and output delta.
@@ -220,24 +238,28 @@ class BinaryLogLoss(_Loss):
     def inverse_link(self, Z):
         return expit(Z, out=Z)
 
-    def value_and_delta(self, Z, Y, s, delta, scratch=None):
+    def entry_losses(self, Z, Y, out, work):
         # -[y log p + (1-y) log(1-p)] with p = sigmoid(z) is softplus(z) - y z.
-        YZ = np.multiply(Y, Z, out=_work(scratch, delta))
-        per_entry = np.logaddexp(0, Z, out=delta)
+        YZ = np.multiply(Y, Z, out=work)
+        per_entry = np.logaddexp(0, Z, out=out)
         per_entry -= YZ
+        return per_entry
+
+    def value_and_delta(self, Z, Y, s, delta, scratch=None):
+        per_entry = self.entry_losses(Z, Y, delta, _work(scratch, delta))
         loss = _weighted_total(per_entry, s)
         expit(Z, out=delta)
         delta -= Y
         _scale_rows(delta, s)
         return loss
 
-    def constant_losses(self, Y, s):
+    def _constant_losses(self, Y, s):
         # The best constant, each output's weighted frequency p of 1s: the
         # binary entropy of p. (Probability 1/2, log 2 per output, would let
         # a network that stopped far above the best constant on imbalanced
         # labels pass as trained.)
         p = np.clip(_weighted_mean(Y, s), 0.0, 1.0)
-        return _non_negative(-(xlogy(p, p) + xlogy(1 - p, 1 - p)))
+        return -(xlogy(p, p) + xlogy(1 - p, 1 - p))
 
 
 class SoftmaxCrossEntropy(_Loss):
@@ -255,10 +277,10 @@ class SoftmaxCrossEntropy(_Loss):
         Z /= _row_sum(Z)[:, None]
         return Z
 
-    def constant_losses(self, Y, s):
+    def _constant_losses(self, Y, s):
         # The best constant, the weighted class frequencies: their entropy.
         p = np.clip(_weighted_mean(Y, s), 0.0, 1.0)
-        return _non_negative(np.array([-xlogy(p, p).sum()]))
+        return np.array([-xlogy(p, p).sum()])
 
     def value_and_delta(self, Z, Y, s, delta, scratch=None):
         # Fused: the shifted logits, their exponentials and the row sums
@@ -305,6 +327,12 @@ class SquaredError(_Loss):
     def inverse_link(self, Z):
         return Z
 
+    def entry_losses(self, Z, Y, out, work):
+        # As value_and_delta computes them (there the residual is the delta).
+        np.square(np.subtract(Z, Y, out=work), out=out)
+        out *= 0.5
+        return out
+
     def value_and_delta(self, Z, Y, s, delta, scratch=None):
         R = np.subtract(Z, Y, out=delta)  # the residual is the delta
         # Summed by NumPy (pairwise): a BLAS dot (vdot) would accumulate a
@@ -314,7 +342,7 @@ class SquaredError(_Loss):
         _scale_rows(delta, s)
         return loss
 
-    def constant_losses(self, Y, s):
+    def _constant_losses(self, Y, s):
         # The best constant, the weighted mean: half the variances.
         # One residual array in Y's dtype (a float64 one would double the
         # memory of a float32 Y), from the mean rounded to it; the variance
@@ -326,7 +354,7 @@ class SquaredError(_Loss):
             q = np.einsum("i,ij,ij->j", s, R, R, dtype=np.float64)
         else:
             q = np.einsum("ij,ij->j", R, R, dtype=np.float64) / R.shape[0]
-        return _non_negative(0.5 * (q - d * d))
+        return 0.5 * (q - d * d)
 
 
 class PoissonLoss(_Loss):
@@ -341,26 +369,28 @@ class PoissonLoss(_Loss):
     def inverse_link(self, Z):
         return np.exp(Z, out=Z)
 
-    def value_and_delta(self, Z, Y, s, delta, scratch=None):
+    def entry_losses(self, Z, Y, out, work):
         # mu - y z + y log y - y, entry by entry, as scikit-learn's half
         # Poisson deviance.
-        T = _work(scratch, delta)
-        per_entry = np.exp(Z, out=delta)
-        per_entry -= np.multiply(Y, Z, out=T)
-        per_entry += xlogy(Y, Y, out=T)
+        per_entry = np.exp(Z, out=out)
+        per_entry -= np.multiply(Y, Z, out=work)
+        per_entry += xlogy(Y, Y, out=work)
         per_entry -= Y
+        return per_entry
+
+    def value_and_delta(self, Z, Y, s, delta, scratch=None):
+        per_entry = self.entry_losses(Z, Y, delta, _work(scratch, delta))
         loss = _weighted_total(per_entry, s)
         np.exp(Z, out=delta)
         delta -= Y
         _scale_rows(delta, s)
         return loss
 
-    def constant_losses(self, Y, s):
+    def _constant_losses(self, Y, s):
         # The best constant, mu = the weighted mean: per output, the mean of
         # y log y - y log mu - y + mu is mean(y log y) - mu log mu.
         mu = _weighted_mean(Y, s)
-        # (Rounding can leave a constant target's value just below 0.)
-        return _non_negative(_weighted_mean(xlogy(Y, Y), s) - xlogy(mu, mu))
+        return _weighted_mean(xlogy(Y, Y), s) - xlogy(mu, mu)
 
 
 LOSSES = {

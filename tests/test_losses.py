@@ -317,3 +317,27 @@ def test_constant_loss_of_a_constant_target_is_zero_not_negative(name, dtype):
         s /= s.sum()
         loss = LOSSES[name].constant_loss(Y, s.astype(dtype))
         assert 0.0 <= loss < 1e-4
+
+
+@pytest.mark.parametrize(
+    "name", ["binary_log_loss", "softmax_cross_entropy", "squared_error", "poisson"]
+)
+def test_constant_targets_have_a_constant_loss_of_exactly_zero(name):
+    # Weighted means of equal values need not equal them: computed, the
+    # losses round to about 1e-49 (squared error) or 1e-17, not 0.
+    from skbpnet._targets import OneHotRows
+
+    rng = np.random.default_rng(0)
+    s = rng.random(1000)
+    s /= s.sum()
+    value = 1.0 if name in ("binary_log_loss", "softmax_cross_entropy") else 0.1
+    Y = np.c_[np.full(1000, value), (rng.random(1000) < 0.5).astype(float)]
+    if name == "softmax_cross_entropy":
+        Y = np.c_[np.ones(1000), np.zeros(1000)]
+    losses = LOSSES[name].constant_losses(Y, s)
+    if name == "softmax_cross_entropy":
+        assert losses.tolist() == [0.0]
+        codes = OneHotRows(np.zeros(1000, dtype=np.int32), 2, np.float64)
+        assert LOSSES[name].constant_losses(codes, s).tolist() == [0.0]
+    else:
+        assert losses[0] == 0.0 and losses[1] > 0.1

@@ -764,6 +764,37 @@ def test_a_fit_worse_than_the_constant_is_reported_though_its_epochs_were_not():
     assert reg.loss_ < 0.5 * np.var(y) and reg.score(X, y) < -1
 
 
+def test_constant_targets_are_not_judged_whatever_the_rounding():
+    # A constant target's best constant fits it exactly. Computed with
+    # weights, its loss rounded to 5e-49 (squared error) or 3e-17 (Poisson),
+    # and every fit looked worse than the constant.
+    rng = np.random.RandomState(0)
+    X, w = rng.normal(size=(1000, 3)), rng.uniform(size=1000)
+    fits = [
+        (BPRegressor(tol=1e-3, random_state=0), w),
+        (BPRegressor(loss="poisson", tol=1e-3, random_state=0), None),
+    ]
+    for est, sample_weight in fits:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            est.fit(X, np.full(1000, 0.1), sample_weight=sample_weight)
+        assert est.n_iter_ < est.max_iter  # converged: judged
+
+
+def test_a_fit_just_better_than_the_constant_is_not_a_stall():
+    # A weak but real signal (R^2 about 0.02): the loss ends about 2 % below
+    # the constant's, which is learning, however little.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(4000, 1))
+    y = 0.15 * X[:, 0] + rng.normal(size=4000)
+    for solver in ("lbfgs", "adam"):
+        reg = BPRegressor(hidden_layer_sizes=(), solver=solver, random_state=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            reg.fit(X, y)
+        assert 0.01 < reg.score(X, y) < 0.05
+
+
 def test_partial_fit_never_reports_a_stall():
     # partial_fit ignores the stopping rule, so a stream whose loss stays at
     # the constant for more than n_iter_no_change calls is not judged.
