@@ -189,7 +189,7 @@ class _Loss:
 
     def entry_losses(self, Z, Y, out, work):
         """The loss of every entry of ``Z`` (written into ``out``; ``work`` is
-        scratch of the same shape), for the :attr:`separable` losses."""
+        scratch of the same shape), for the ``separable`` losses."""
         raise NotImplementedError
 
     def output_losses(self, Z, Y, s):
