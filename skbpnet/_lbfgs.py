@@ -219,14 +219,16 @@ class _LbfgsTraining:
         elif not stopped_by_callback:
             data_loss = fun - l2 * net.penalty()
             constants = net.loss.constant_losses(Y, s)
-            constant = float(constants.sum())
-            untrained = _warn_if_untrained(data_loss, constant, self, result)
-            if not untrained and _stalled([data_loss], [constant]):
-                # Judged output by output (_stalled): rare, a forward pass.
-                losses = [data_loss]
-                if len(constants) > 1:
-                    with _quiet_overflow():
-                        losses = net.output_losses(X, Y, s)
+            # Both judgements below need their condition on every output,
+            # which needs it on the sum: only then (rarely) a forward pass
+            # splits the loss by output.
+            if not _stalled([data_loss], [constants.sum()]):
+                return
+            losses = np.array([data_loss])
+            if len(constants) > 1:
+                with _quiet_overflow():
+                    losses = net.output_losses(X, Y, s)
+            if not _warn_if_untrained(losses, constants, self, result):
                 _warn_if_stalled(
                     losses,
                     constants,
@@ -236,7 +238,7 @@ class _LbfgsTraining:
                 )
 
 
-def _warn_if_untrained(data_loss, constant, estimator, result):
+def _warn_if_untrained(data_losses, constants, estimator, result):
     """Warn when L-BFGS "converged" with a data loss above a constant's.
 
     All weights zero and suitable biases predict a constant at no penalty, so
@@ -244,13 +246,15 @@ def _warn_if_untrained(data_loss, constant, estimator, result):
     above that constant's loss.  SciPy still reports convergence when an
     iteration cannot lower the loss, also when every step tried overflowed
     or was too short to matter (unscaled inputs, after a huge first
-    gradient): a fit that never trained would end silently.  Both losses are
-    in the units training minimises (for several squared-error outputs, the
-    sum over them).  A constant target (``constant == 0``) is not judged.
-    Returns whether it warned.
+    gradient): a fit that never trained would end silently.  The losses
+    are output by output (as ``_stalled`` judges them: every output must be
+    at least 1 % above its constant's), in the
+    units training minimises.  A constant target is not judged.  Returns
+    whether it warned.
     """
-    if not (constant > 0 and data_loss > 1.01 * constant):
+    if not _stalled(data_losses, constants, factor=1.01):
         return False
+    data_loss, constant = float(np.sum(data_losses)), float(np.sum(constants))
     float32 = ""
     if estimator.coefs_[0].dtype == np.float32:
         # float32 overflows much sooner (exp beyond 88): one trial step that

@@ -202,19 +202,20 @@ def _warn_if_blown_up(
 _STALLED = 1e-3
 
 
-def _stalled(data_losses, references):
+def _stalled(data_losses, references, factor=1.0 - _STALLED):
     """Whether a converged fit did no better than the best constant.
 
     Output by output (see ``constant_losses`` of the losses): only if every
     output that the constant does not fit exactly (reference > 0) ends with
-    a data loss not clearly below its constant's. Summed, a large-scale
-    output that cannot be learned would hide a small one that was.
+    a data loss of at least ``factor`` times its constant's (by default: not
+    clearly below it). Summed, a large-scale output that cannot be learned
+    would hide a small one that was.
     """
     data_losses = np.asarray(data_losses, dtype=float)
     references = np.asarray(references, dtype=float)
     judged = references > 0
     return bool(judged.any()) and bool(
-        np.all(data_losses[judged] >= (1.0 - _STALLED) * references[judged])
+        np.all(data_losses[judged] >= factor * references[judged])
     )
 
 
