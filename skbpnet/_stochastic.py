@@ -108,39 +108,113 @@ class _StochasticTraining:
             # partial_fit keeps the count ('adaptive' uses it).
             self._no_improvement_count = 0
         optimizer = self._stochastic_optimizer(net, incremental)
-        rng = self._random_state
-        n = X.shape[0] if rows is None else rows.shape[0]
         order, val_idx = self._training_order(X, Y, rows, early_stopping)
-        n_train = order.shape[0]
-        sw_train = sample_weight
-        if sample_weight is not None and (val_idx is not None or rows is not None):
-            # Every weight in ``order`` is positive, so both parts of a split
-            # have a positive total.
-            sw_train = sample_weight[order]
-        total = float(n_train if sw_train is None else sw_train.sum())
-        l2 = float(self.alpha) / total
-        batch_size = _batch_size(self.batch_size, n_train)
-        dropout_rng = rng if any(net.dropout) else None
-        batches = _Batches(X, Y, sample_weight, batch_size, total / n_train)
-        norm_rows = _GrowingRows(self.gradient_norms_)
-        start_time = time.time()
-        max_epochs = 1 if incremental else self.max_iter
-        # Without shuffling or a held-out split the batches are plain slices,
-        # which are views: X is never gathered or copied.
-        contiguous = not self.shuffle and val_idx is None and rows is None
+        call = _Call(
+            X, Y, sample_weight, rows, order, val_idx, score_weight, self.alpha
+        )
         # The L2 term is added before the optimizer's step, which is the only
         # other user of its scratch vector: share it instead of another copy
         # of the weights' size.
         scratch = optimizer.optimizer.scratch
         if scratch.dtype == net.dtype:
             net.l2_scratch = scratch[: net.n_weights]
+        outcome = self._run_epochs(net, optimizer, call, tasks, incremental)
+        restore_best, unscored, kept = self._keep_weights(net, call, outcome)
+        # With early stopping the model is the best validation epoch's: judge
+        # that epoch's training loss (validation rows can score well while
+        # the training loss blew up), not the last one's.
+        best_epoch_loss = self.__dict__.pop("_best_epoch_loss", None)
+        if unscored:
+            optimizer.optimizer.reset()
+            _warn_unscored(kept, self.solver, call.weight_ratio)
+        elif outcome.diverged:
+            # The diverging steps left inf/NaN in the momentum or moments; a
+            # later partial_fit reusing them would diverge at once.
+            optimizer.optimizer.reset()
+            _warn_diverged(self.n_iter_ + 1, self.solver, kept, call.weight_ratio)
+        elif outcome.interrupted:
+            _warn_interrupted(kept, self.n_iter_)
+        elif outcome.start_loss is not None and not (
+            restore_best and best_epoch_loss is None
+        ):
+            kept_loss = best_epoch_loss if restore_best else self.loss_
+            self._judge_kept_weights(
+                net, call, outcome, kept_loss, restore_best, incremental
+            )
+        if not hasattr(self, "loss_"):
+            # Kept the weights the call started from (diverged or interrupted
+            # in the first epoch, or the fallback above): report their loss.
+            X_all, Y_all, sw_all = _select_rows(X, Y, sample_weight, rows)
+            s_all, total_all = _normalised_weights(sw_all, call.n, X.dtype)
+            self.loss_ = self._current_loss(
+                net, X_all, Y_all, s_all, float(self.alpha) / total_all
+            )
 
-        checkpoints = _Checkpoints(net.params)
-        n_scored = 0  # epochs of this call with a finite validation score
-        interrupted = diverged = converged = False
+    def _keep_weights(self, net, call, outcome):
+        """Choose the weights the call ends with.
+
+        The best validation epoch's with early stopping; after divergence,
+        an interrupt or a fit that never scored, the last checkpoint that is
+        sound. Returns ``restore_best``, ``unscored`` and ``kept`` (what
+        the warnings call the kept weights; None for the last epoch's).
+        """
+        early_stopping = call.val_idx is not None
+        kept = None
+        restore_best = early_stopping and self._best_weights is not None
+        # Early stopping that never scored in this call: the outputs
+        # overflowed on the validation set after every epoch (the weights are
+        # finite but huge). A warm start then still has the previous fit's
+        # best weights; otherwise the weights are chosen as after divergence.
+        unscored = (
+            early_stopping
+            and outcome.n_scored == 0
+            and self.n_iter_ > 0
+            and not (outcome.diverged or outcome.interrupted)
+        )
+        if restore_best:
+            net.set_weights(*self._best_weights)
+            kept = "validation"
+        elif outcome.diverged or outcome.interrupted or unscored:
+            check = outcome.diverged or unscored
+            # Only these rare paths need the training rows of X as one array.
+            X_train = (
+                (call.X if call.rows is None else call.X[call.rows]) if check else None
+            )
+            kept = outcome.checkpoints.restore(net, X_train, check_outputs=check)
+            if kept == "start":
+                # loss_ described the last finite epoch's weights.
+                del self.loss_
+        self._best_weights = None
+        return restore_best, unscored, kept
+
+    def _run_epochs(self, net, optimizer, call, tasks, incremental):
+        """The epoch loop of one call: train, record, schedule, stop.
+
+        Returns an :class:`_Outcome`. Each epoch's history is written whole
+        or not at all; a Ctrl-C ends the loop, with the epoch it interrupted
+        dropped.
+        """
+        early_stopping = call.val_idx is not None
+        rng = self._random_state
+        order = call.order
+        dropout_rng = rng if any(net.dropout) else None
+        batches = _Batches(
+            call.X,
+            call.Y,
+            call.sample_weight,
+            _batch_size(self.batch_size, call.n_train),
+            call.total / call.n_train,
+        )
+        norm_rows = _GrowingRows(self.gradient_norms_)
+        start_time = time.time()
+        max_epochs = 1 if incremental else self.max_iter
+        # Without shuffling or a held-out split the batches are plain slices,
+        # which are views: X is never gathered or copied.
+        contiguous = not self.shuffle and not early_stopping and call.rows is None
+        outcome = _Outcome(_Checkpoints(net.params))
         # The loss training starts from (penalty included, as in loss_): the
         # first batch's loss before any update, plus the initial penalty.
-        start_loss, start_penalty = None, l2 * net.penalty()
+        start_penalty = call.l2 * net.penalty()
         task = None  # the epoch task whose begin hooks ran and end hooks not
 
         def snapshot():
@@ -156,14 +230,14 @@ class _StochasticTraining:
                     rng.shuffle(order)
                 with _quiet_overflow():
                     accumulated, penalties, norms, first_loss = self._run_epoch(
-                        net, optimizer, batches, order, contiguous, l2, dropout_rng
+                        net, optimizer, batches, order, contiguous, call.l2, dropout_rng
                     )
-                    penalty = l2 * penalties / total
-                    loss = net.reported_loss(accumulated / total, penalty)
-                if start_loss is None and first_loss is not None:
-                    start_loss = net.reported_loss(first_loss, start_penalty)
+                    penalty = call.l2 * penalties / call.total
+                    loss = net.reported_loss(accumulated / call.total, penalty)
+                if outcome.start_loss is None and first_loss is not None:
+                    outcome.start_loss = net.reported_loss(first_loss, start_penalty)
                 if not (np.isfinite(loss) and np.isfinite(net.params.sum())):
-                    diverged = True
+                    outcome.diverged = True
                     break
                 score = None
                 if early_stopping:
@@ -174,7 +248,12 @@ class _StochasticTraining:
                     # improvement.
                     with _quiet_overflow():
                         score = self._score_indices(
-                            net, X, Y, sample_weight, val_idx, score_weight
+                            net,
+                            call.X,
+                            call.Y,
+                            call.sample_weight,
+                            call.val_idx,
+                            call.score_weight,
                         )
                 # The epoch's history is written whole or not at all, so
                 # that n_iter_, loss_curve_, validation_scores_,
@@ -182,10 +261,10 @@ class _StochasticTraining:
                 with _deferred_interrupt():
                     if early_stopping:
                         self.validation_scores_.append(score)
-                        n_scored += bool(np.isfinite(score))
+                        outcome.n_scored += bool(np.isfinite(score))
                     self.n_iter_ += 1
-                    checkpoints.epoch_done(net.params)
-                    self.t_ += n_train
+                    outcome.checkpoints.epoch_done(net.params)
+                    self.t_ += call.n_train
                     optimizer.epoch += 1
                     self.loss_ = loss
                     self.loss_curve_.append(loss)
@@ -194,7 +273,7 @@ class _StochasticTraining:
                     recorded = task
                 if self.verbose:
                     self._print_progress(start_time, early_stopping)
-                converged = stop = self._schedule(optimizer)
+                outcome.converged = stop = self._schedule(optimizer)
                 ending, task = task, None
                 if tasks.end_epoch(ending, snapshot) or stop:
                     break
@@ -208,7 +287,7 @@ class _StochasticTraining:
                         stacklevel=_user_stacklevel(),
                     )
         except KeyboardInterrupt:
-            interrupted = True
+            outcome.interrupted = True
         finally:
             self.gradient_norms_ = norm_rows.final()
             if task is not None:
@@ -218,109 +297,44 @@ class _StochasticTraining:
                     task,
                     snapshot if recorded is task else None,
                 )
-        restore_best = early_stopping and self._best_weights is not None
-        # Early stopping that never scored in this call: the outputs
-        # overflowed on the validation set after every epoch (the weights are
-        # finite but huge). A warm start then still has the previous fit's
-        # best weights; otherwise the weights are chosen as after divergence.
-        unscored = (
-            early_stopping
-            and n_scored == 0
-            and self.n_iter_ > 0
-            and not (diverged or interrupted)
-        )
-        if restore_best:
-            net.set_weights(*self._best_weights)
-            kept = "validation"
-        elif diverged or interrupted or unscored:
-            check = diverged or unscored
-            # Only these rare paths need the training rows of X as one array.
-            X_train = (X if rows is None else X[rows]) if check else None
-            kept = checkpoints.restore(net, X_train, check_outputs=check)
-            if kept == "start":
-                # loss_ described the last finite epoch's weights.
-                del self.loss_
-        self._best_weights = None
-        weight_ratio = (
-            None if sw_train is None else float(sw_train.max()) * n_train / total
-        )
-        # With early stopping the model is the best validation epoch's: judge
-        # that epoch's training loss (validation rows can score well while
-        # the training loss blew up), not the last one's.
-        best_epoch_loss = self.__dict__.pop("_best_epoch_loss", None)
-        if unscored:
-            optimizer.optimizer.reset()
-            _warn_unscored(kept, self.solver, weight_ratio)
-        elif diverged:
-            # The diverging steps left inf/NaN in the momentum or moments; a
-            # later partial_fit reusing them would diverge at once.
-            optimizer.optimizer.reset()
-            _warn_diverged(self.n_iter_ + 1, self.solver, kept, weight_ratio)
-        elif interrupted:
-            _warn_interrupted(kept, self.n_iter_)
-        elif start_loss is not None and not (restore_best and best_epoch_loss is None):
-            Y_all, sw_all = _select_targets(Y, sample_weight, rows)
-            s_all, _ = _normalised_weights(sw_all, n, X.dtype)
-            reference = net.loss.constant_loss(Y_all, s_all) * net.report_scale
-            kept_loss = best_epoch_loss if restore_best else self.loss_
-            measured = []
+        return outcome
 
-            def on_training_rows():
-                # The kept weights' data loss on the training rows, output by
-                # output, and the best constant's: an epoch's loss averages
-                # over moving weights (and, with dropout, thinned networks).
-                # One forward pass, chunk by chunk; X is not copied.
-                if not measured:
-                    split = rows is not None or val_idx is not None
-                    Y_t, sw_t = (
-                        _select_targets(Y, sample_weight, order)
-                        if split
-                        else (Y, sample_weight)
-                    )
-                    s_t, _ = _normalised_weights(sw_t, n_train, X.dtype)
-                    with _quiet_overflow():
-                        losses = net.output_losses(
-                            X, Y, s_t, rows=order if split else None
-                        )
-                    measured.extend([losses, net.loss.constant_losses(Y_t, s_t)])
-                return measured
-
-            if restore_best and _blown_up(kept_loss, reference, start_loss):
-                # Rare: only on this suspicion.
-                losses, _ = on_training_rows()
-                kept_loss = net.reported_loss(float(losses.sum()), l2 * net.penalty())
-            blown_up = _warn_if_blown_up(
-                kept_loss,
-                reference,
-                start_loss,
-                self.solver,
-                restore_best,
-                weight_ratio,
-            )
-            # partial_fit ignores the stopping rule (as MLP's does). A
-            # converged fit costs one more pass over its rows, forward only.
-            if converged and not incremental and not blown_up:
-                losses, constants = on_training_rows()
-                what = "validation score" if early_stopping else "training loss"
-                if not np.isfinite(losses).all():
-                    _warn_overflowing_outputs(self.solver)
-                else:
-                    _warn_if_stalled(
-                        losses,
-                        constants,
-                        f"after {self.n_iter_} epochs, when its {what} stopped "
-                        "improving",
-                        len(net.layers) - 1,
-                        net.report_scale,
-                    )
-        if not hasattr(self, "loss_"):
-            # Kept the weights the call started from (diverged or interrupted
-            # in the first epoch, or the fallback above): report their loss.
-            X_all, Y_all, sw_all = _select_rows(X, Y, sample_weight, rows)
-            s_all, total_all = _normalised_weights(sw_all, n, X.dtype)
-            self.loss_ = self._current_loss(
-                net, X_all, Y_all, s_all, float(self.alpha) / total_all
-            )
+    def _judge_kept_weights(
+        self, net, call, outcome, kept_loss, restore_best, incremental
+    ):
+        """Warn if the kept weights blew up, or if a converged fit did no
+        better than a constant, on the training rows."""
+        Y_all, sw_all = _select_targets(call.Y, call.sample_weight, call.rows)
+        s_all, _ = _normalised_weights(sw_all, call.n, call.X.dtype)
+        reference = net.loss.constant_loss(Y_all, s_all) * net.report_scale
+        if restore_best and _blown_up(kept_loss, reference, outcome.start_loss):
+            # Rare: only on this suspicion.
+            losses, _ = call.training_losses(net)
+            kept_loss = net.reported_loss(float(losses.sum()), call.l2 * net.penalty())
+        blown_up = _warn_if_blown_up(
+            kept_loss,
+            reference,
+            outcome.start_loss,
+            self.solver,
+            restore_best,
+            call.weight_ratio,
+        )
+        # partial_fit ignores the stopping rule (as MLP's does). A converged
+        # fit costs one more pass over its rows, forward only.
+        if not outcome.converged or incremental or blown_up:
+            return
+        losses, constants = call.training_losses(net)
+        if not np.isfinite(losses).all():
+            _warn_overflowing_outputs(self.solver)
+            return
+        what = "validation score" if call.val_idx is not None else "training loss"
+        _warn_if_stalled(
+            losses,
+            constants,
+            f"after {self.n_iter_} epochs, when its {what} stopped improving",
+            len(net.layers) - 1,
+            net.report_scale,
+        )
 
     def _stochastic_optimizer(self, net, incremental):
         """The optimizer of this call: the stream's own for ``partial_fit``
@@ -621,3 +635,71 @@ class _OptimizerState:
         out = cls(opt, data.get("learning_rate_init"), data.get("schedule"))
         out.epoch = data["epoch"]
         return out
+
+
+class _Call:
+    """What one call of the training loop trains on.
+
+    The data as given (never copied whole), the rows of positive weight
+    (``rows``, None for all), the training rows (``order``, shuffled in place
+    each epoch) and the validation rows (``val_idx``, None without early
+    stopping), with the totals the loss is scaled by.
+    """
+
+    def __init__(self, X, Y, sample_weight, rows, order, val_idx, score_weight, alpha):
+        self.X, self.Y, self.sample_weight = X, Y, sample_weight
+        self.rows, self.order, self.val_idx = rows, order, val_idx
+        #: The caller's weights (without class_weight), for the validation score.
+        self.score_weight = score_weight
+        self.n = X.shape[0] if rows is None else rows.shape[0]
+        self.n_train = order.shape[0]
+        sw_train = sample_weight
+        if sample_weight is not None and (val_idx is not None or rows is not None):
+            # Every weight in ``order`` is positive, so both parts of a split
+            # have a positive total.
+            sw_train = sample_weight[order]
+        self.total = float(self.n_train if sw_train is None else sw_train.sum())
+        #: The heaviest training row against the mean weight (None: unweighted).
+        self.weight_ratio = (
+            None
+            if sw_train is None
+            else float(sw_train.max()) * self.n_train / self.total
+        )
+        #: The L2 coefficient per unit of weight: alpha over the total weight.
+        self.l2 = float(alpha) / self.total
+        self._measured = None
+
+    def training_losses(self, net):
+        """The network's data loss on the training rows, output by output,
+        and the best constant's, each as an array of one value per output.
+
+        An epoch's loss averages over moving weights (and, with dropout,
+        thinned networks); this measures the weights ``net`` has now. One
+        forward pass, chunk by chunk, X not copied; computed once per call.
+        """
+        if self._measured is None:
+            split = self.rows is not None or self.val_idx is not None
+            Y_t, sw_t = (
+                _select_targets(self.Y, self.sample_weight, self.order)
+                if split
+                else (self.Y, self.sample_weight)
+            )
+            s_t, _ = _normalised_weights(sw_t, self.n_train, self.X.dtype)
+            with _quiet_overflow():
+                losses = net.output_losses(
+                    self.X, self.Y, s_t, rows=self.order if split else None
+                )
+            self._measured = (losses, net.loss.constant_losses(Y_t, s_t))
+        return self._measured
+
+
+class _Outcome:
+    """How the epoch loop of one call ended."""
+
+    def __init__(self, checkpoints):
+        #: The weights at the start and after recent epochs (_Checkpoints).
+        self.checkpoints = checkpoints
+        self.n_scored = 0  # epochs with a finite validation score
+        self.interrupted = self.diverged = self.converged = False
+        #: The loss training started from (None: no batch was trained).
+        self.start_loss = None
