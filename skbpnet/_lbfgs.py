@@ -205,8 +205,15 @@ class _LbfgsTraining:
         if not np.isfinite(self.loss_):
             _warn_diverged(self.n_iter_ + 1, self.solver, "lbfgs")
             return
-        if result is None:
-            return
+        if result is not None:
+            self._judge_lbfgs_end(net, X, Y, s, l2, fun, result)
+
+    def _judge_lbfgs_end(self, net, X, Y, s, l2, fun, result):
+        """Warn if SciPy's run failed, or "converged" without training.
+
+        ``fun`` is the objective at the weights ``net`` has now (finite),
+        ``s`` the normalised sample weights and ``result`` SciPy's.
+        """
         stopped_by_callback = "callback" in str(result.message)
         if result.status != 0 and not stopped_by_callback:
             warnings.warn(
