@@ -152,6 +152,14 @@ def check_random_seed(value):
 def check_hidden_layer_sizes(value):
     if _is_int(value):
         value = (value,)
+    if hasattr(value, "__next__"):
+        # An iterator or a generator: the first fit would use it up, and
+        # the next one (a refit, a clone in a search) would read it as ().
+        raise InvalidParameterError(
+            "hidden_layer_sizes must be an int or a sequence of positive ints; "
+            f"got the iterator {value!r}, which the first fit would use up. "
+            "Pass a list or a tuple."
+        )
     try:
         sizes = tuple(value)
     except TypeError:

@@ -179,7 +179,7 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
         return self._fit(X, y, sample_weight, incremental=False)
 
     @available_if(_stochastic_only)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train one epoch over the given batch.
 
         The call's data is its training set: the L2 penalty is ``alpha / (2 *
@@ -200,6 +200,11 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
             Training data.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Target values.
+        classes : None
+            Must be None: a regressor has no classes. It is there so that
+            both estimators take ``partial_fit(X, y, classes=None,
+            sample_weight=None)``; pass ``sample_weight`` by keyword
+            (``MLPRegressor`` takes it third).
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights.
 
@@ -208,6 +213,16 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
         self : BPRegressor
             The updated regressor.
         """
+        if classes is not None:
+            # Most likely sample weights passed by position, in
+            # MLPRegressor's order: refused before anything is trained.
+            raise TypeError(
+                f"BPRegressor.partial_fit got a {type(classes).__name__} for "
+                "classes, but a regressor has no classes: classes must be None. "
+                "Pass sample weights by keyword, partial_fit(X, y, "
+                "sample_weight=w) (MLPRegressor takes them as the third "
+                "positional argument)."
+            )
         return self._fit(X, y, sample_weight, incremental=True)
 
     def predict(self, X):

@@ -128,6 +128,21 @@ def test_dropout_with_lbfgs_is_an_error():
         BPClassifier(solver="lbfgs", dropout=0.1).fit(X, y)
 
 
+def test_hidden_layer_sizes_iterator_is_refused_not_used_up():
+    # tuple() of an iterator empties it: a second fit (or a clone's) would
+    # read () and silently train a model without hidden layers.
+    for sizes in (iter([4]), (size for size in [4])):
+        clf = BPClassifier(hidden_layer_sizes=sizes, max_iter=2)
+        with pytest.raises(ValueError, match="hidden_layer_sizes .*iterator"):
+            clf.fit(X, y)
+    # Sequences with a length are read afresh by every fit.
+    clf = BPClassifier(hidden_layer_sizes=range(4, 6), max_iter=2, random_state=0)
+    for _ in range(2):
+        with pytest.warns(ConvergenceWarning):
+            clf.fit(X, y)
+        assert [W.shape[1] for W in clf.coefs_] == [4, 5, 1]
+
+
 def test_per_layer_parameters_may_be_arrays():
     # As hidden_layer_sizes may be: a 1-D array gives one entry per layer,
     # exactly as the list of the same values does.

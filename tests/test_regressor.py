@@ -1,14 +1,17 @@
 """BPRegressor behaviour: outputs, losses, dtypes."""
 
+import inspect
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.linear_model import PoissonRegressor
 from sklearn.neural_network import MLPRegressor
 
-from skbpnet import BPRegressor
+from skbpnet import BPClassifier, BPRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -108,6 +111,27 @@ def test_partial_fit_streams(sine):
             reg.partial_fit(X[chunk], y[chunk])
     assert reg.score(X, y) > 0.8
     assert not hasattr(BPRegressor(solver="lbfgs"), "partial_fit")
+
+
+def test_partial_fit_signature_is_the_contracts(sine):
+    # API.md: partial_fit(X, y, classes=None, sample_weight=None) for both
+    # estimators. A regressor has no classes: sample weights passed third,
+    # by position as MLPRegressor takes them, are refused before training.
+    for est in (BPClassifier, BPRegressor):
+        names = list(inspect.signature(est.partial_fit).parameters)
+        assert names == ["self", "X", "y", "classes", "sample_weight"], est
+    X, y = sine
+    w = np.linspace(0.5, 2.0, len(y))
+    reg = BPRegressor(hidden_layer_sizes=(4,), random_state=0)
+    with pytest.raises(TypeError, match="classes must be None"):
+        reg.partial_fit(X, y, w)
+    assert not hasattr(reg, "coefs_")
+    keyword = clone(reg).partial_fit(X, y, sample_weight=w)
+    explicit = clone(reg).partial_fit(X, y, classes=None, sample_weight=w)
+    unweighted = clone(reg).partial_fit(X, y)
+    for ours, want in zip(explicit.coefs_, keyword.coefs_):
+        assert_array_equal(ours, want)
+    assert not np.array_equal(explicit.coefs_[0], unweighted.coefs_[0])
 
 
 def test_same_parameters_as_mlpregressor():
