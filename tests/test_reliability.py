@@ -253,6 +253,57 @@ def test_lbfgs_classifier_stopped_above_the_class_frequencies_warns(n_classes):
         clf.set_params(tol=1e-4, max_iter=500).fit(X, y)
 
 
+def test_lbfgs_did_not_train_is_judged_output_by_output():
+    # Two labels: a rare one (5 %, unlearnable) and one the inputs give. A
+    # large tol stops L-BFGS after a step: the rare label is still far above
+    # its frequencies' loss, the other is learned. Summed over the labels the
+    # loss is more than 1 % above the constants' sum, but the fit did train:
+    # "did not train" needs every label above its own constant.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 3))
+    Y = np.c_[rng.uniform(size=400) < 0.05, X[:, 0] > 0].astype(int)
+    clf = BPClassifier(
+        hidden_layer_sizes=(5,),
+        activation="tanh",
+        solver="lbfgs",
+        tol=0.3,
+        random_state=0,
+    )
+
+    def label_losses():
+        P = clf.predict_proba(X)
+        return np.array([log_loss(Y[:, j], P[:, j]) for j in range(2)])
+
+    frequencies = Y.mean(axis=0)
+    constants = -xlogy(frequencies, frequencies) - xlogy(
+        1 - frequencies, 1 - frequencies
+    )
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        clf.fit(X, Y)
+    assert [str(w.message) for w in record] == []
+    losses = label_losses()
+    assert losses[0] > 1.01 * constants[0]  # the rare label did not train
+    assert losses[1] < 0.95 * constants[1]  # the other one did
+    assert losses.sum() > 1.01 * constants.sum()  # summed, it looks untrained
+    # A larger tol stops it at the start, where neither label is trained:
+    # warned, with the sums over the labels.
+    clf.set_params(tol=0.5)
+    with pytest.warns(ConvergenceWarning, match="the network did not train") as record:
+        clf.fit(X, Y)
+    losses = label_losses()
+    assert clf.n_iter_ == 0 and np.all(losses > 1.01 * constants)
+    (message,) = [str(w.message) for w in record]
+    assert f"data loss of {losses.sum():.6g} (penalty excluded)" in message
+    assert f"above the {constants.sum():.6g} of the best constant" in message
+    # Trained properly, both labels are learned or at their constant: silent.
+    clf.set_params(tol=1e-4, max_iter=500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clf.fit(X, Y)
+    assert label_losses()[1] < 0.5 * constants[1]
+
+
 def test_lbfgs_whose_every_step_overflows_warns_and_keeps_the_start():
     X, y = make_regression(300, 10, noise=1, random_state=0)
     start = []
@@ -764,6 +815,44 @@ def test_a_fit_worse_than_the_constant_is_reported_though_its_epochs_were_not():
     assert reg.loss_ < 0.5 * np.var(y) and reg.score(X, y) < -1
 
 
+def test_a_converged_fit_whose_last_step_overflows_says_so():
+    # Full batches: each epoch's loss is measured at the weights its one
+    # step starts from, so the step of the last epoch is never measured. The
+    # loss rises for two epochs (126, 134, 6988: less than 100 times the
+    # start, so no blow-up), n_iter_no_change=1 ends the fit as converged,
+    # and that last step sends exp() of the outputs past float64 on some
+    # training rows.
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(10, 1)) * 2
+    y = rng.poisson(10, size=10).astype(float)
+    reg = BPRegressor(
+        hidden_layer_sizes=(),
+        loss="poisson",
+        solver="sgd",
+        momentum=0.0,
+        learning_rate_init=0.01,
+        batch_size=10,
+        n_iter_no_change=1,
+        random_state=1,
+    )
+    with pytest.warns(ConvergenceWarning) as record:
+        reg.fit(X, y)
+    (message,) = [str(w.message) for w in record]
+    assert message.startswith(
+        "Training converged, but with the weights it ended with the network's "
+        "outputs overflow (inf or NaN) on some training rows"
+    )
+    assert "use solver='adam' instead of 'sgd'" in message
+    assert reg.n_iter_ == 3 < reg.max_iter
+    assert np.isfinite(reg.loss_curve_).all() and reg.loss_ == reg.loss_curve_[-1]
+    start = reg.loss_curve_[0]  # full batches: the loss before training
+    assert start < reg.loss_curve_[1] < reg.loss_ < 100 * start
+    assert all(np.isfinite(W).all() for W in reg.coefs_ + reg.intercepts_)
+    # As the warning says, predict refuses those rows.
+    with pytest.raises(ValueError, match="overflow"):
+        reg.predict(X)
+
+
 def test_constant_targets_are_not_judged_whatever_the_rounding():
     # A constant target's best constant fits it exactly. Computed with
     # weights, its loss rounded to 5e-49 (squared error) or 3e-17 (Poisson),
@@ -1138,6 +1227,59 @@ def test_early_stopping_that_keeps_a_blown_up_epoch_warns():
     # The kept weights cannot even predict their own training rows.
     with pytest.raises(ValueError, match="overflow"):
         reg.predict(X)
+
+
+def test_early_stopping_remeasures_a_kept_epoch_whose_loss_looks_blown_up(
+    monkeypatch,
+):
+    # A tenth of the rows have an input 100 times the others'. The first
+    # batch has none of them, so the loss before training is small; the
+    # epoch's loss averages batches measured while the weights still fit
+    # those rows badly, and is more than 100 times it. By the end of the
+    # epoch the weights fit the data well (R^2 0.95), and they are what early
+    # stopping keeps: measured on the training rows, they did not blow up.
+    import skbpnet._stochastic as stochastic
+
+    seen = {}
+    warn = stochastic._warn_if_blown_up
+
+    def spy(loss, reference, start_loss, *args):
+        # Only records what is judged; the judgement itself runs unchanged.
+        seen.update(loss=loss, reference=reference, start=start_loss)
+        return warn(loss, reference, start_loss, *args)
+
+    monkeypatch.setattr(stochastic, "_warn_if_blown_up", spy)
+    rng = np.random.RandomState(7)
+    X = rng.normal(size=(200, 1))
+    X[:20] *= 100
+    y = 0.05 * X[:, 0] + 0.3 * rng.normal(size=200)
+    reg = BPRegressor(
+        hidden_layer_sizes=(),
+        solver="sgd",
+        momentum=0.0,
+        learning_rate_init=3e-4,
+        batch_size=8,
+        early_stopping=True,
+        max_iter=1,
+        random_state=7,
+    )
+    with pytest.warns(ConvergenceWarning) as record:
+        reg.fit(X, y)
+    # max_iter=1 is all that is said: not that training blew up.
+    messages = [str(w.message) for w in record]
+    assert not [m for m in messages if "blew up" in m]
+    (message,) = messages
+    assert "Maximum iterations (1) reached" in message
+    scale = max(seen["reference"], seen["start"])
+    # The kept (only) epoch's loss is what raised the suspicion...
+    assert reg.loss_ == reg.loss_curve_[0] > 100 * scale
+    # ...but the loss judged is the kept weights' own on the training rows.
+    train, _ = reg._split_validation(y, np.random.RandomState(reg._split_seed))
+    residual = y[train] - reg.predict(X[train])
+    penalty = reg.alpha / (2 * len(train)) * sum((W**2).sum() for W in reg.coefs_)
+    assert seen["loss"] == pytest.approx(0.5 * np.mean(residual**2) + penalty)
+    assert seen["loss"] < scale
+    assert reg.score(X, y) > 0.9
 
 
 def test_lbfgs_stopped_by_a_large_tol_says_so():
