@@ -223,12 +223,14 @@ def _warn_overflowing_outputs(solver):
     """Say that the weights a converged fit kept overflow on training rows.
 
     An epoch's loss is measured before each step, so its last steps can move
-    the weights that far unseen; ``predict`` then raises on those rows.
+    the weights that far unseen. The loss is what overflows: with squared
+    error it does so long before the outputs (which ``predict`` then returns,
+    huge), while overflowing outputs make ``predict`` raise.
     """
     warnings.warn(
-        "Training converged, but with the weights it ended with the network's "
-        "outputs overflow (inf or NaN) on some training rows, so predict will "
-        "raise on them. " + _advice(solver),
+        "Training converged, but with the weights it ended with the loss "
+        "overflows (inf or NaN) on some training rows: the network's outputs "
+        "there are huge or overflow, and predict may raise on them. " + _advice(solver),
         ConvergenceWarning,
         stacklevel=_user_stacklevel(),
     )

@@ -839,8 +839,8 @@ def test_a_converged_fit_whose_last_step_overflows_says_so():
         reg.fit(X, y)
     (message,) = [str(w.message) for w in record]
     assert message.startswith(
-        "Training converged, but with the weights it ended with the network's "
-        "outputs overflow (inf or NaN) on some training rows"
+        "Training converged, but with the weights it ended with the loss "
+        "overflows (inf or NaN) on some training rows"
     )
     assert "use solver='adam' instead of 'sgd'" in message
     assert reg.n_iter_ == 3 < reg.max_iter
