@@ -3,6 +3,7 @@
 import numpy as np
 from sklearn.base import MultiOutputMixin, RegressorMixin
 from sklearn.metrics import r2_score
+from sklearn.utils import metadata_routing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
@@ -59,6 +60,11 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
     >>> reg.score(X, y) > 0.99
     True
     """
+
+    # partial_fit takes ``classes`` only to share the classifier's signature
+    # (it must be None): keep it out of metadata routing, which would
+    # otherwise offer to route it here.
+    __metadata_request__partial_fit = {"classes": metadata_routing.UNUSED}
 
     def __init__(
         self,
@@ -217,11 +223,11 @@ class BPRegressor(MultiOutputMixin, RegressorMixin, BaseBP):
             # Most likely sample weights passed by position, in
             # MLPRegressor's order: refused before anything is trained.
             raise TypeError(
-                f"BPRegressor.partial_fit got a {type(classes).__name__} for "
-                "classes, but a regressor has no classes: classes must be None. "
-                "Pass sample weights by keyword, partial_fit(X, y, "
-                "sample_weight=w) (MLPRegressor takes them as the third "
-                "positional argument)."
+                "BPRegressor.partial_fit got classes of type "
+                f"{type(classes).__name__}, but a regressor has no classes: "
+                "classes must be None. If these are sample weights passed "
+                "third by position, as MLPRegressor takes them, pass "
+                "sample_weight=w instead."
             )
         return self._fit(X, y, sample_weight, incremental=True)
 

@@ -228,7 +228,7 @@ def _warn_overflowing_outputs(solver):
     huge), while overflowing outputs make ``predict`` raise.
     """
     warnings.warn(
-        "Training converged, but with the weights it ended with the loss "
+        "Training converged, but the loss of the weights it ended with "
         "overflows (inf or NaN) on some training rows: the network's outputs "
         "there are huge or overflow, and predict may raise on them. " + _advice(solver),
         ConvergenceWarning,

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import config_context
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.linear_model import PoissonRegressor
@@ -132,6 +133,11 @@ def test_partial_fit_signature_is_the_contracts(sine):
     for ours, want in zip(explicit.coefs_, keyword.coefs_):
         assert_array_equal(ours, want)
     assert not np.array_equal(explicit.coefs_[0], unweighted.coefs_[0])
+    # classes is not metadata a router could send to a regressor.
+    with config_context(enable_metadata_routing=True):
+        with pytest.raises(TypeError, match="classes"):
+            BPRegressor().set_partial_fit_request(classes=True)
+        BPRegressor().set_partial_fit_request(sample_weight=True)
 
 
 def test_same_parameters_as_mlpregressor():

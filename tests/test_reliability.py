@@ -839,7 +839,7 @@ def test_a_converged_fit_whose_last_step_overflows_says_so():
         reg.fit(X, y)
     (message,) = [str(w.message) for w in record]
     assert message.startswith(
-        "Training converged, but with the weights it ended with the loss "
+        "Training converged, but the loss of the weights it ended with "
         "overflows (inf or NaN) on some training rows"
     )
     assert "use solver='adam' instead of 'sgd'" in message
