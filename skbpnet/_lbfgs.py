@@ -64,102 +64,21 @@ class _LbfgsTraining:
     """
 
     def _fit_lbfgs(self, net, X, Y, sample_weight, tasks):
+        """Train on all rows at once with SciPy's L-BFGS-B, then judge the end."""
         Y = np.asarray(Y)  # full batch: every evaluation needs all rows
         s, total = _normalised_weights(sample_weight, X.shape[0], X.dtype)
         l2 = float(self.alpha) / total
-        last = {}
-        # The last iterate L-BFGS accepted with a finite loss.
-        accepted = {"x": net.params.astype(np.float64), "fun": None}
-        losses, norms = [], _GrowingRows(self.gradient_norms_)
-        start_time = time.time()
-        # The iteration task in progress: it begins with the first
-        # evaluation of an iteration, so that callbacks time its work, and
-        # ends in ``record`` when L-BFGS accepts the iterate.
-        iteration = {"task": None, "open": True, "recorded": False}
-
-        def reported(x, fun):
-            # The objective is what L-BFGS minimises; loss_ reports the data
-            # term as scikit-learn does (see Network.reported_loss).
-            if net.report_scale == 1.0 or not np.isfinite(fun):
-                return fun
-            penalty = l2 * net.penalty(x)
-            return net.reported_loss(fun - penalty, penalty)
-
-        def objective(x):
-            if iteration["open"] and iteration["task"] is None:
-                iteration["task"] = tasks.begin_epoch()
-            net.params[...] = x
-            with _quiet_overflow():
-                loss = net.loss_grad(X, Y, s, l2) + l2 * net.penalty()
-            grad = net.grad.astype(np.float64)
-            last["x"], last["loss"] = x.copy(), loss
-            if accepted["fun"] is None:
-                accepted["fun"] = float(loss)  # the starting point's
-            if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
-                # An infinite value makes the line search step back.
-                last["loss"] = np.inf
-                return np.inf, np.zeros_like(grad)
-            with _quiet_overflow():
-                last["norms"] = net.gradient_norms()
-            return loss, grad
-
-        def snapshot():
-            # For callbacks: the model as if fit had stopped at this iterate
-            # (n_iter_ and the histories are set only when the run ends).
-            history = {"n_iter_": len(losses), "loss_curve_": self.loss_curve_ + losses}
-            if losses:
-                history["loss_"] = losses[-1]
-                history["best_loss_"] = min([self.best_loss_] + losses)
-                history["gradient_norms_"] = norms.stack()
-            return self._reconstruction(net, **history)
-
-        def record(intermediate_result):
-            x = intermediate_result.x
-            if np.isfinite(intermediate_result.fun) and np.isfinite(x).all():
-                accepted["x"] = np.array(x)
-                accepted["fun"] = float(intermediate_result.fun)
-            # Both histories or neither (see _deferred_interrupt).
-            with _deferred_interrupt():
-                losses.append(reported(accepted["x"], accepted["fun"]))
-                norms.append(last.get("norms", np.full(len(net.coefs), np.nan)))
-                iteration["recorded"] = True
-            if self.verbose:
-                print(
-                    f"Iteration {len(losses)}, loss = {losses[-1]:.8f}, "
-                    f"elapsed = {time.time() - start_time:.2f}s"
-                )
-            task = iteration["task"] or tasks.begin_epoch()
-            iteration["task"], iteration["recorded"] = None, False
-            net.params[...] = accepted["x"]
-            if tasks.end_epoch(task, snapshot):
-                raise StopIteration  # scipy ends the minimisation cleanly
-
-        def close_left_over(pending):
-            # No task for the evaluations after the minimisation; one that
-            # began (evaluations after the last accepted iterate: a line
-            # search that ended the run, an interruption) ends here, with
-            # the model only if its iterate was recorded (a Ctrl-C held
-            # until it was).
-            task, iteration["task"] = iteration["task"], None
-            iteration["open"] = False
-            if task is None:
-                return
-            reconstruction = None
-            if iteration["recorded"]:
-                net.params[...] = accepted["x"]
-                reconstruction = snapshot
-            tasks.close_epoch(task, reconstruction, pending=pending)
-
+        run = _LbfgsRun(self, net, X, Y, s, l2, tasks)
         result = None
         try:
             # SciPy's own BLAS on one thread: see single_threaded_foreign_blas.
             with single_threaded_foreign_blas():
                 result = scipy.optimize.minimize(
-                    objective,
-                    accepted["x"].copy(),
+                    run.objective,
+                    run.accepted_x.copy(),
                     method="L-BFGS-B",
                     jac=True,
-                    callback=record,
+                    callback=run.record,
                     options={
                         "maxiter": self.max_iter,
                         "maxfun": self.max_fun,
@@ -169,12 +88,12 @@ class _LbfgsTraining:
                 )
             # A normal end: nothing else is pending, so the hooks' errors
             # propagate, and a Ctrl-C is handled below, as in any iteration.
-            close_left_over(pending=False)
+            run.close_left_over(pending=False)
         except KeyboardInterrupt:
-            _warn_interrupted("lbfgs" if losses else "before", len(losses))
+            _warn_interrupted("lbfgs" if run.losses else "before", len(run.losses))
         finally:
             # An interruption or an error is pending (or nothing is left).
-            close_left_over(pending=True)
+            run.close_left_over(pending=True)
         if (
             result is not None
             and np.isfinite(result.fun)
@@ -184,24 +103,24 @@ class _LbfgsTraining:
         else:
             # Interrupted, or L-BFGS ended on a non-finite point: keep the
             # last iterate with a finite loss (the start if there is none).
-            x, nit = accepted["x"], len(losses)
+            x, nit = run.accepted_x, len(run.losses)
         # The loss of the weights returned, not result.fun: after an
         # abnormal end that is the value at a rejected trial point.
-        if not ("x" in last and np.array_equal(last["x"], x)):
-            objective(x)
+        if not (run.last_x is not None and np.array_equal(run.last_x, x)):
+            run.objective(x)
         net.params[...] = x
         self.n_iter_ = nit
-        fun = last["loss"]
+        fun = run.last_loss
         self.loss_ = (
-            reported(x, fun)
+            run.reported(x, fun)
             if np.isfinite(fun)
             else self._current_loss(net, X, Y, s, l2)
         )
-        self.loss_curve_ = list(self.loss_curve_) + losses
+        self.loss_curve_ = list(self.loss_curve_) + run.losses
         # Over the whole warm-started history, as loss_curve_ and the
         # stochastic solvers' best_loss_.
-        self.best_loss_ = min([self.best_loss_, self.loss_] + losses)
-        self.gradient_norms_ = norms.final()
+        self.best_loss_ = min([self.best_loss_, self.loss_] + run.losses)
+        self.gradient_norms_ = run.norms.final()
         if not np.isfinite(self.loss_):
             _warn_diverged(self.n_iter_ + 1, self.solver, "lbfgs")
             return
@@ -289,3 +208,116 @@ def _warn_if_untrained(data_losses, constants, estimator, result):
         stacklevel=_user_stacklevel(),
     )
     return True
+
+
+class _LbfgsRun:
+    """One L-BFGS minimisation: SciPy's objective and callback, and what
+    they keep between calls (the last point evaluated, the last iterate
+    accepted, the history, and the callback task of the iteration).
+
+    ``s`` are the normalised sample weights, ``l2`` is ``alpha`` over the
+    total sample weight.
+    """
+
+    def __init__(self, est, net, X, Y, s, l2, tasks):
+        self.est, self.net, self.tasks = est, net, tasks
+        self.X, self.Y, self.s, self.l2 = X, Y, s, l2
+        #: The last point evaluated (None: none yet) and its objective value
+        #: (inf where it or the gradient was not finite); the gradient norms
+        #: of the last point whose value and gradient were finite.
+        self.last_x = self.last_loss = self.last_norms = None
+        #: The last iterate L-BFGS accepted with a finite loss, and its loss
+        #: (the starting point's until one is accepted).
+        self.accepted_x = net.params.astype(np.float64)
+        self.accepted_fun = None
+        self.losses, self.norms = [], _GrowingRows(est.gradient_norms_)
+        self.start_time = time.time()
+        # The iteration task in progress: it begins with the first
+        # evaluation of an iteration, so that callbacks time its work, and
+        # ends in ``record`` when L-BFGS accepts the iterate.
+        self.task, self.open, self.recorded = None, True, False
+
+    def reported(self, x, fun):
+        """The objective as ``loss_`` reports it: what L-BFGS minimises is
+        rescaled as scikit-learn reports the data term (see
+        ``Network.reported_loss``)."""
+        net = self.net
+        if net.report_scale == 1.0 or not np.isfinite(fun):
+            return fun
+        penalty = self.l2 * net.penalty(x)
+        return net.reported_loss(fun - penalty, penalty)
+
+    def objective(self, x):
+        """SciPy's objective: the regularised loss at ``x`` and its gradient."""
+        if self.open and self.task is None:
+            self.task = self.tasks.begin_epoch()
+        net, l2 = self.net, self.l2
+        net.params[...] = x
+        with _quiet_overflow():
+            loss = net.loss_grad(self.X, self.Y, self.s, l2) + l2 * net.penalty()
+        grad = net.grad.astype(np.float64)
+        self.last_x, self.last_loss = x.copy(), loss
+        if self.accepted_fun is None:
+            self.accepted_fun = float(loss)  # the starting point's
+        if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
+            # An infinite value makes the line search step back.
+            self.last_loss = np.inf
+            return np.inf, np.zeros_like(grad)
+        with _quiet_overflow():
+            self.last_norms = net.gradient_norms()
+        return loss, grad
+
+    def snapshot(self):
+        """For callbacks: the model as if fit had stopped at this iterate
+        (the estimator's n_iter_ and histories are set only when the run
+        ends)."""
+        est, losses = self.est, self.losses
+        history = {"n_iter_": len(losses), "loss_curve_": est.loss_curve_ + losses}
+        if losses:
+            history["loss_"] = losses[-1]
+            history["best_loss_"] = min([est.best_loss_] + losses)
+            history["gradient_norms_"] = self.norms.stack()
+        return est._reconstruction(self.net, **history)
+
+    def record(self, intermediate_result):
+        """SciPy's callback, once per accepted iterate."""
+        x = intermediate_result.x
+        if np.isfinite(intermediate_result.fun) and np.isfinite(x).all():
+            self.accepted_x = np.array(x)
+            self.accepted_fun = float(intermediate_result.fun)
+        # Both histories or neither (see _deferred_interrupt).
+        with _deferred_interrupt():
+            self.losses.append(self.reported(self.accepted_x, self.accepted_fun))
+            norms = self.last_norms
+            if norms is None:
+                norms = np.full(len(self.net.coefs), np.nan)
+            self.norms.append(norms)
+            self.recorded = True
+        if self.est.verbose:
+            print(
+                f"Iteration {len(self.losses)}, loss = {self.losses[-1]:.8f}, "
+                f"elapsed = {time.time() - self.start_time:.2f}s"
+            )
+        task = self.task or self.tasks.begin_epoch()
+        self.task, self.recorded = None, False
+        self.net.params[...] = self.accepted_x
+        if self.tasks.end_epoch(task, self.snapshot):
+            raise StopIteration  # scipy ends the minimisation cleanly
+
+    def close_left_over(self, pending):
+        """End the iteration task left open, if any.
+
+        No task for the evaluations after the minimisation; one that began
+        (evaluations after the last accepted iterate: a line search that
+        ended the run, an interruption) ends here, with the model only if
+        its iterate was recorded (a Ctrl-C held until it was).
+        """
+        task, self.task = self.task, None
+        self.open = False
+        if task is None:
+            return
+        reconstruction = None
+        if self.recorded:
+            self.net.params[...] = self.accepted_x
+            reconstruction = self.snapshot
+        self.tasks.close_epoch(task, reconstruction, pending=pending)
