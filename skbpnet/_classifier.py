@@ -165,69 +165,14 @@ class BPClassifier(ClassifierMixin, BaseBP):
 
     # ------------------------------------------------------------- targets
     def _encode_y(self, y, sample_weight, fresh, classes, incremental, dtype):
+        """Check ``y`` against the model's classes (setting them for a new
+        model); return the encoded targets and the sample weights with
+        ``class_weight`` applied."""
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        try:
-            target_type = type_of_target(y, input_name="y")
-        except TypeError as exc:
-            if "Convert the labels" in str(exc):
-                # scikit-learn's own advice (bytes labels) says what to do.
-                raise
-            raise TypeError(
-                f"The labels in y cannot be sorted ({exc}): mixed types or None? "
-                "Use labels of one type."
-            ) from exc
-        if target_type not in ("binary", "multiclass", "multilabel-indicator"):
-            if target_type == "multiclass-multioutput":
-                hint = (
-                    "several multiclass outputs: one-hot encode them into a "
-                    "multilabel indicator matrix, or use MultiOutputClassifier"
-                )
-            elif target_type == "unknown" and y.dtype == object:
-                # type_of_target reads object arrays only when they hold
-                # strings: object integers, bools, Decimals and mixed types
-                # end up here.
-                hint = (
-                    "y has dtype object: convert it to labels of one type, "
-                    "e.g. y.astype(int) or y.astype(str), or to floats for "
-                    "BPRegressor if it is continuous"
-                )
-            else:
-                hint = "use BPRegressor for continuous targets"
-            raise ValueError(
-                f"Unknown label type: y is {target_type!r}; BPClassifier needs "
-                f"binary, multiclass or multilabel-indicator targets ({hint})."
-            )
+        target_type = _target_type(y)
         if fresh:
-            self._label_binarizer = LabelBinarizer()
-            if incremental:
-                if classes is None:
-                    raise ValueError(
-                        "classes must be passed on the first call to partial_fit."
-                    )
-                if target_type == "multilabel-indicator":
-                    self._label_binarizer.fit(y)
-                    columns = np.arange(y.shape[1])
-                    if not np.array_equal(np.unique(np.asarray(classes)), columns):
-                        # A multilabel model's classes are its columns.
-                        raise ValueError(
-                            f"classes={classes!r} does not match the {y.shape[1]} "
-                            f"columns of the multilabel y; pass classes="
-                            f"{columns.tolist()}."
-                        )
-                else:
-                    self._label_binarizer.fit(_check_classes(classes))
-            else:
-                self._label_binarizer.fit(y)
-            self.classes_ = self._label_binarizer.classes_
-            if (
-                len(self.classes_) < 2
-                and self._label_binarizer.y_type_ != "multilabel-indicator"
-            ):
-                raise ValueError(
-                    "The number of classes has to be at least 2 to train a "
-                    f"classifier; got 1 class: {self.classes_.tolist()}."
-                )
+            self._fit_labels(y, target_type, classes, incremental)
         elif classes is not None and not np.array_equal(
             np.unique(np.asarray(classes)), np.asarray(self.classes_)
         ):
@@ -235,6 +180,47 @@ class BPClassifier(ClassifierMixin, BaseBP):
                 f"classes={classes!r} is not the same as on the first call to "
                 f"partial_fit, which was {self.classes_!r}."
             )
+        self._check_labels_known(y, target_type, fresh, incremental)
+        Y = self._one_hot(y, dtype)
+        sample_weight = self._apply_class_weight(
+            y, sample_weight, target_type, incremental
+        )
+        return Y, sample_weight
+
+    def _fit_labels(self, y, target_type, classes, incremental):
+        """Set ``classes_`` (and the label binarizer) for a new model."""
+        self._label_binarizer = LabelBinarizer()
+        if incremental:
+            if classes is None:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+            if target_type == "multilabel-indicator":
+                self._label_binarizer.fit(y)
+                columns = np.arange(y.shape[1])
+                if not np.array_equal(np.unique(np.asarray(classes)), columns):
+                    # A multilabel model's classes are its columns.
+                    raise ValueError(
+                        f"classes={classes!r} does not match the {y.shape[1]} "
+                        f"columns of the multilabel y; pass classes="
+                        f"{columns.tolist()}."
+                    )
+            else:
+                self._label_binarizer.fit(_check_classes(classes))
+        else:
+            self._label_binarizer.fit(y)
+        self.classes_ = self._label_binarizer.classes_
+        if (
+            len(self.classes_) < 2
+            and self._label_binarizer.y_type_ != "multilabel-indicator"
+        ):
+            raise ValueError(
+                "The number of classes has to be at least 2 to train a "
+                f"classifier; got 1 class: {self.classes_.tolist()}."
+            )
+
+    def _check_labels_known(self, y, target_type, fresh, incremental):
+        """Refuse labels of another kind, or not among ``classes_``."""
         fitted_multilabel = self._label_binarizer.y_type_ == "multilabel-indicator"
         if target_type != "multilabel-indicator" and fitted_multilabel:
             raise ValueError(
@@ -274,11 +260,6 @@ class BPClassifier(ClassifierMixin, BaseBP):
             raise ValueError(
                 "y is multilabel-indicator but the model was fitted on labels."
             )
-        Y = self._one_hot(y, dtype)
-        sample_weight = self._apply_class_weight(
-            y, sample_weight, target_type, incremental
-        )
-        return Y, sample_weight
 
     def _one_hot(self, y, dtype):
         """The binarized targets in the training dtype.
@@ -578,3 +559,39 @@ def _balanced_weights(y, sample_weight):
             counts > 0, sample_weight.sum() / (classes.size * counts), 0.0
         )
     return per_class[codes]
+
+
+def _target_type(y):
+    """``type_of_target(y)``, refused unless a classifier can train on it."""
+    try:
+        target_type = type_of_target(y, input_name="y")
+    except TypeError as exc:
+        if "Convert the labels" in str(exc):
+            # scikit-learn's own advice (bytes labels) says what to do.
+            raise
+        raise TypeError(
+            f"The labels in y cannot be sorted ({exc}): mixed types or None? "
+            "Use labels of one type."
+        ) from exc
+    if target_type not in ("binary", "multiclass", "multilabel-indicator"):
+        if target_type == "multiclass-multioutput":
+            hint = (
+                "several multiclass outputs: one-hot encode them into a "
+                "multilabel indicator matrix, or use MultiOutputClassifier"
+            )
+        elif target_type == "unknown" and y.dtype == object:
+            # type_of_target reads object arrays only when they hold
+            # strings: object integers, bools, Decimals and mixed types
+            # end up here.
+            hint = (
+                "y has dtype object: convert it to labels of one type, "
+                "e.g. y.astype(int) or y.astype(str), or to floats for "
+                "BPRegressor if it is continuous"
+            )
+        else:
+            hint = "use BPRegressor for continuous targets"
+        raise ValueError(
+            f"Unknown label type: y is {target_type!r}; BPClassifier needs "
+            f"binary, multiclass or multilabel-indicator targets ({hint})."
+        )
+    return target_type
