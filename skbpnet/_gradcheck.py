@@ -99,56 +99,13 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
     >>> gradient_check(clf, X, y) < 1e-6
     True
     """
-    from sklearn.base import clone
-
     from ._params import check_real
 
     # A negative step would also turn the kink margins negative (and their
     # protection off); zero divides by zero.
     eps = check_real("eps", eps, 0, closed="neither")
-    est = clone(estimator).set_params(dropout=0.0)
     fitted = hasattr(estimator, "coefs_")
-    if fitted:
-        # The network predict computes, frozen at fit time: a set_params
-        # since then (activation='tanh') has not changed the fitted model.
-        layers = estimator._fitted_layers
-        est.set_params(
-            warm_start=True,
-            hidden_layer_sizes=layers["hidden_layer_sizes"],
-            activation=list(layers["activations"]),
-            maxout_pieces=layers["maxout_pieces"],
-        )
-        if "loss" in est.get_params():
-            # A regressor's loss, too, is the one its output link was fitted
-            # with (the classifiers' follows from their targets).
-            est.set_params(loss=LOSS_OF_OUTPUT[estimator.out_activation_])
-            shape = y.shape if hasattr(y, "shape") else np.shape(y)
-            n_outputs = shape[1] if len(shape) == 2 else 1
-            if n_outputs != estimator.n_outputs_:
-                raise ValueError(
-                    f"y has {n_outputs} output(s) but the model was fitted on "
-                    f"{estimator.n_outputs_}; check it with targets like those "
-                    "it was fitted on."
-                )
-        # Not a user's warm start: y may hold any of the fitted classes.
-        est._any_classes = True
-        for name in (
-            "coefs_",
-            "intercepts_",
-            "n_features_in_",
-            "_label_binarizer",
-            "classes_",
-            "n_outputs_",
-            "n_layers_",
-            "out_activation_",
-            "_fitted_layers",
-        ):
-            if hasattr(estimator, name):
-                setattr(est, name, getattr(estimator, name))
-        # Copies: the network below copies them again, but nothing done to
-        # the checked point may ever reach the user's model.
-        est.coefs_ = [np.array(W, dtype=np.float64) for W in estimator.coefs_]
-        est.intercepts_ = [np.array(b, dtype=np.float64) for b in estimator.intercepts_]
+    est = _copy_to_check(estimator, y)
     # Any DataFrame becomes an array; the copy above does not take the
     # fitted feature_names_in_, so nothing compares column names with it.
     X = X.astype(np.float64) if hasattr(X, "tocsr") else np.asarray(X, np.float64)
@@ -192,14 +149,7 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
             "or check another model."
         )
     analytic = net.grad.copy()
-    numeric = np.empty_like(theta)
-    for i in range(theta.shape[0]):
-        step = np.zeros_like(theta)
-        step[i] = eps
-        near = loss_only(theta + step) - loss_only(theta - step)
-        far = loss_only(theta + 2 * step) - loss_only(theta - 2 * step)
-        # Fourth order: the eps**2 terms of the two differences cancel.
-        numeric[i] = (8 * near - far) / (12 * eps)
+    numeric = _central_differences(loss_only, theta, eps)
     net.params[...] = theta
 
     # The stencil's weights sum to (8 + 8 + 1 + 1) / 12 = 1.5 in absolute
@@ -222,6 +172,76 @@ def gradient_check(estimator, X, y, sample_weight=None, eps=1e-6):
             "gradient_check: a finite difference is not finite (the loss "
             f"overflows within eps={eps:g} of these weights); use a smaller eps."
         )
+    return _largest_block_error(net, analytic, numeric, noise)
+
+
+def _copy_to_check(estimator, y):
+    """A clone of ``estimator`` to check, without dropout: for a fitted one,
+    with its fitted network, layers and loss (float64 copies of the weights),
+    whatever ``set_params`` changed since."""
+    from sklearn.base import clone
+
+    est = clone(estimator).set_params(dropout=0.0)
+    if hasattr(estimator, "coefs_"):
+        # The network predict computes, frozen at fit time: a set_params
+        # since then (activation='tanh') has not changed the fitted model.
+        layers = estimator._fitted_layers
+        est.set_params(
+            warm_start=True,
+            hidden_layer_sizes=layers["hidden_layer_sizes"],
+            activation=list(layers["activations"]),
+            maxout_pieces=layers["maxout_pieces"],
+        )
+        if "loss" in est.get_params():
+            # A regressor's loss, too, is the one its output link was fitted
+            # with (the classifiers' follows from their targets).
+            est.set_params(loss=LOSS_OF_OUTPUT[estimator.out_activation_])
+            shape = y.shape if hasattr(y, "shape") else np.shape(y)
+            n_outputs = shape[1] if len(shape) == 2 else 1
+            if n_outputs != estimator.n_outputs_:
+                raise ValueError(
+                    f"y has {n_outputs} output(s) but the model was fitted on "
+                    f"{estimator.n_outputs_}; check it with targets like those "
+                    "it was fitted on."
+                )
+        # Not a user's warm start: y may hold any of the fitted classes.
+        est._any_classes = True
+        for name in (
+            "coefs_",
+            "intercepts_",
+            "n_features_in_",
+            "_label_binarizer",
+            "classes_",
+            "n_outputs_",
+            "n_layers_",
+            "out_activation_",
+            "_fitted_layers",
+        ):
+            if hasattr(estimator, name):
+                setattr(est, name, getattr(estimator, name))
+        # Copies: the network below copies them again, but nothing done to
+        # the checked point may ever reach the user's model.
+        est.coefs_ = [np.array(W, dtype=np.float64) for W in estimator.coefs_]
+        est.intercepts_ = [np.array(b, dtype=np.float64) for b in estimator.intercepts_]
+    return est
+
+
+def _central_differences(loss_only, theta, eps):
+    """Fourth-order central differences of ``loss_only`` at ``theta``."""
+    numeric = np.empty_like(theta)
+    for i in range(theta.shape[0]):
+        step = np.zeros_like(theta)
+        step[i] = eps
+        near = loss_only(theta + step) - loss_only(theta - step)
+        far = loss_only(theta + 2 * step) - loss_only(theta - 2 * step)
+        # Fourth order: the eps**2 terms of the two differences cancel.
+        numeric[i] = (8 * near - far) / (12 * eps)
+    return numeric
+
+
+def _largest_block_error(net, analytic, numeric, noise):
+    """The largest relative error over the weight matrices and bias vectors,
+    each measured against a floor of ``1e7`` times its rounding ``noise``."""
     worst = 0.0
     for block_a, block_n in zip(
         net._views(analytic)[0] + net._views(analytic)[1],
