@@ -190,7 +190,7 @@ class _StochasticTraining:
     def _run_epochs(self, net, optimizer, call, tasks, incremental):
         """The epoch loop of one call: train, record, schedule, stop.
 
-        Returns an :class:`_Outcome`. Each epoch's history is written whole
+        Returns an ``_Outcome``. Each epoch's history is written whole
         or not at all; a Ctrl-C ends the loop, with the epoch it interrupted
         dropped.
         """
