@@ -53,8 +53,21 @@ def _expected_failures(estimator):
     return {}
 
 
+def _parametrize_with_checks(estimators, **kwargs):
+    """sklearn's ``parametrize_with_checks`` with its argvalues as a list.
+
+    scikit-learn < 1.9 (the newest there is for Python 3.10 is 1.7.2) hands
+    ``pytest.mark.parametrize`` a generator, which pytest >= 9.1 deprecates
+    with a PytestRemovedIn10Warning -- a collection error under this project's
+    ``filterwarnings = ["error"]``.
+    """
+    mark = parametrize_with_checks(estimators, **kwargs)
+    argnames, argvalues = mark.args
+    return pytest.mark.parametrize(argnames, list(argvalues), **mark.kwargs)
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@parametrize_with_checks(
+@_parametrize_with_checks(
     ESTIMATORS + [BPClassifier(activation="maxout", dropout=0.2)],
     expected_failed_checks=_expected_failures,
 )
