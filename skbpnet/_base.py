@@ -277,6 +277,12 @@ class BaseBP(_StochasticTraining, _LbfgsTraining, CallbackSupportMixin, BaseEsti
             self._set_structure(config, n_outputs, net)
             self._reset_history()
         else:
+            if self.random_state is None:
+                # NumPy's global generator, as in the fit before. A pickled or
+                # copied model holds a frozen copy of it instead, which would
+                # stop np.random.seed from reaching the loaded model's
+                # shuffles and dropout masks.
+                self._random_state = check_random_state(None)
             self._check_structure(config, n_outputs)
             net = self._network(config, X.dtype, X.shape[1], n_outputs, loss)
             if net.loss.out_activation != self.out_activation_:

@@ -27,7 +27,7 @@ import skops.io as sio
 from numpy.testing import assert_array_equal
 from sklearn.base import clone, is_classifier
 from sklearn.datasets import make_classification, make_regression
-from sklearn.exceptions import InconsistentVersionWarning
+from sklearn.exceptions import ConvergenceWarning, InconsistentVersionWarning
 
 from skbpnet import BPClassifier, BPRegressor
 
@@ -163,6 +163,34 @@ def test_round_trip_keeps_training_identically(fitted, tmp_path, how, name):
         est_.partial_fit(X[60:], y[60:])
         est_.partial_fit(X[:60], y[:60])
     assert_same_model(original, copy, X)
+
+
+@pytest.mark.parametrize("how", ROUND_TRIPS)
+def test_round_trip_with_random_state_none_keeps_drawing_from_numpy(tmp_path, how):
+    # random_state=None means NumPy's global generator, before a round trip
+    # and after it: a loaded model must not keep a frozen copy of it, which
+    # np.random.seed would no longer reach (as with MLPClassifier).
+    X = np.random.RandomState(0).normal(size=(60, 4))
+    y = (X[:, 0] > 0).astype(int)
+    np.random.seed(0)  # noqa: NPY002 (the global generator is the point)
+    original = BPClassifier(hidden_layer_sizes=(4,), max_iter=2, batch_size=8)
+    with pytest.warns(ConvergenceWarning):
+        original.fit(X, y)
+    loaded = ROUND_TRIPS[how](original, tmp_path)
+    for est in (original, loaded):
+        np.random.seed(123)  # noqa: NPY002
+        est.partial_fit(X, y)
+    assert_same_model(original, loaded, X)
+    # A warm start too, and the stream really is the global one: reseeding
+    # it differently changes the result.
+    fits = []
+    for seed in (5, 5, 6):
+        est = ROUND_TRIPS[how](original, tmp_path).set_params(warm_start=True)
+        np.random.seed(seed)  # noqa: NPY002
+        with pytest.warns(ConvergenceWarning):
+            fits.append(est.fit(X, y).coefs_[0])
+    assert_array_equal(fits[0], fits[1])
+    assert not np.array_equal(fits[0], fits[2])
 
 
 @pytest.mark.parametrize("name", IDS)
